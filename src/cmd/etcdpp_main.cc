@@ -1,0 +1,140 @@
+// etcdpp: the server binary. The only place that wires the real clock, randomness, the
+// environment and the file system to the libraries.
+#include "base/clock.h"
+#include "base/log.h"
+#include "cmd/flags.h"
+#include "cmd/initial_cluster.h"
+#include "proxy/proxy_server.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+extern char** environ;
+
+namespace {
+
+using etcdpp::cmd::FlagValues;
+
+enum class DataDirKind { empty, member, proxy, both };
+
+DataDirKind classify_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  bool member = std::filesystem::is_directory(dir / "member", ec);
+  bool proxy = std::filesystem::is_directory(dir / "proxy", ec);
+  if (member && proxy) return DataDirKind::both;
+  if (member) return DataDirKind::member;
+  if (proxy) return DataDirKind::proxy;
+  return DataDirKind::empty;
+}
+
+void warn_about_stray_entries(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    auto name = entry.path().filename().string();
+    if (name != "member" && name != "proxy") {
+      ETCDPP_LOG_WARN("found invalid file/dir {} under data dir {} (Ignore this if you are "
+                      "upgrading etcd)",
+                      name, dir.string());
+    }
+  }
+}
+
+// Thousands of watchers need thousands of descriptors: use the hard limit.
+void raise_fd_limit() {
+  struct rlimit lim {};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool readonly) {
+  etcdpp::proxy::ProxyConfig cfg;
+  cfg.readonly = readonly;
+  cfg.data_dir = data_dir;
+  std::string error;
+  cfg.listen_urls = *etcdpp::http::parse_url_list(f.get("listen-client-urls"), error);
+  auto cluster = etcdpp::cmd::parse_initial_cluster(f.get("initial-cluster"), error);
+  if (!cluster) {
+    std::fprintf(stderr, "invalid value \"%s\" for flag -initial-cluster: %s\n",
+                 f.get("initial-cluster").c_str(), error.c_str());
+    return 2;
+  }
+  cfg.initial_peer_urls = etcdpp::cmd::all_peer_urls(*cluster);
+  using ms = std::chrono::milliseconds;
+  cfg.failure_wait = ms(f.get_uint("proxy-failure-wait"));
+  cfg.refresh_interval = ms(f.get_uint("proxy-refresh-interval"));
+  cfg.dial_timeout = ms(f.get_uint("proxy-dial-timeout"));
+  cfg.write_timeout = ms(f.get_uint("proxy-write-timeout"));
+  cfg.read_timeout = ms(f.get_uint("proxy-read-timeout"));
+  cfg.client_request_timeout = ms(f.get_uint("proxy-client-request-timeout"));
+  cfg.max_body_bytes = f.get_uint("proxy-max-body-bytes");
+  cfg.max_client_connections = f.get_uint("proxy-max-client-conns");
+  if (cfg.refresh_interval.count() == 0) {
+    std::fprintf(stderr, "invalid value \"0\" for flag -proxy-refresh-interval: must be > 0\n");
+    return 2;
+  }
+  raise_fd_limit();
+  etcdpp::base::RealClock clock;
+  std::random_device rd;
+  uint64_t seed = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+                  static_cast<uint64_t>(clock.wall().time_since_epoch().count());
+  return etcdpp::proxy::run_proxy(cfg, clock, seed);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+  auto parsed = etcdpp::cmd::parse_flags(args, env);
+  if (parsed.exit_code >= 0) {
+    std::cout << parsed.out;
+    std::cerr << parsed.err;
+    return parsed.exit_code;
+  }
+  const FlagValues& f = parsed.flags;
+  etcdpp::base::LogLevel level = etcdpp::base::LogLevel::info;
+  etcdpp::base::parse_log_level(f.get("log-level"), level);
+  if (f.get_bool("debug")) level = etcdpp::base::LogLevel::debug;
+  etcdpp::base::init_logging(level);
+  for (const auto& w : parsed.warnings) ETCDPP_LOG_WARN("{}", w);
+  for (const auto& i : parsed.infos) ETCDPP_LOG_INFO("{}", i);
+
+  std::filesystem::path data_dir = f.get("data-dir");
+  if (data_dir.empty()) {
+    data_dir = f.get("name") + ".etcd";
+    ETCDPP_LOG_WARN("no data-dir provided, using default data-dir ./{}", data_dir.string());
+  }
+  const std::string& proxy_flag = f.get("proxy");
+  switch (classify_data_dir(data_dir)) {
+    case DataDirKind::both:
+      ETCDPP_LOG_ERROR("invalid datadir. Both member and proxy directories exist.");
+      return 1;
+    case DataDirKind::member:
+      ETCDPP_LOG_ERROR("the data dir {} belongs to a member (it has member/), and etcdpp's "
+                       "member mode is not available yet",
+                       data_dir.string());
+      return 1;
+    case DataDirKind::proxy:
+      warn_about_stray_entries(data_dir);
+      ETCDPP_LOG_INFO("the server is already initialized as proxy before, starting as etcd "
+                      "proxy...");
+      return start_proxy(f, data_dir, proxy_flag == "readonly");
+    case DataDirKind::empty:
+      break;
+  }
+  if (proxy_flag == "off") {
+    std::fprintf(stderr,
+                 "etcdpp: member mode is not available yet; start a proxy with --proxy on "
+                 "or --proxy readonly\n");
+    return 2;
+  }
+  return start_proxy(f, data_dir, proxy_flag == "readonly");
+}

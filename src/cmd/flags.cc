@@ -1,0 +1,274 @@
+#include "cmd/flags.h"
+
+#include "cmd/flag_table.h"
+#include "http/url.h"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace etcdpp::cmd {
+
+namespace po = boost::program_options;
+
+namespace {
+
+bool parse_go_bool(std::string_view v, bool& out) {
+  if (v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True") {
+    out = true;
+    return true;
+  }
+  if (v == "0" || v == "f" || v == "F" || v == "false" || v == "FALSE" || v == "False") {
+    out = false;
+    return true;
+  }
+  return false;
+}
+
+bool parse_uint(std::string_view v, uint64_t& out) {
+  if (v.empty()) return false;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && ptr == v.data() + v.size();
+}
+
+std::string env_name(std::string_view flag) {
+  std::string out = "ETCD_";
+  for (char c : flag) out += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return out;
+}
+
+std::string flag_from_env(std::string_view env) {
+  std::string out;
+  for (char c : env.substr(5)) out += c == '_' ? '-' : static_cast<char>(std::tolower(c));
+  return out;
+}
+
+ParseOutcome usage_error(std::string message) {
+  ParseOutcome out;
+  out.exit_code = 2;
+  out.err = message + "\n\nRun 'etcdpp --help' for the list of flags.\n";
+  return out;
+}
+
+// Where a value came from, for error messages in etcd's words.
+std::string source_of(const FlagValues& f, const std::string& name) {
+  auto it = f.set_by.find(name);
+  if (it != f.set_by.end() && it->second == "env") return env_name(name);
+  return "flag -" + name;
+}
+
+std::string invalid(const FlagValues& f, const std::string& name, const std::string& detail) {
+  return "invalid value \"" + f.values.at(name) + "\" for " + source_of(f, name) + ": " + detail;
+}
+
+std::string unsupported_reason(std::string_view name) {
+  if (name.find("cert") != std::string_view::npos || name.find("key-file") != std::string_view::npos ||
+      name.find("tls") != std::string_view::npos || name.find("ca-file") != std::string_view::npos ||
+      name.find("crl") != std::string_view::npos || name == "cipher-suites") {
+    return "TLS is not supported yet";
+  }
+  if (name.rfind("discovery", 0) == 0) return "discovery is not supported yet";
+  if (name == "cors") return "only the default \"*\" is supported";
+  if (name == "config-file") return "configuration files are not supported yet; use flags or ETCD_* variables";
+  return "not supported yet";
+}
+
+// Checks values of individual flags. Returns an error message, or empty.
+std::string validate_values(const FlagValues& f) {
+  for (const auto& spec : flag_table()) {
+    std::string name(spec.name);
+    if (!f.is_set(name)) continue;
+    const std::string& v = f.values.at(name);
+    bool b = false;
+    uint64_t u = 0;
+    if (spec.kind == FlagKind::boolean && !parse_go_bool(v, b)) {
+      return invalid(f, name, "parse error");
+    }
+    if (spec.kind == FlagKind::uint && !parse_uint(v, u)) return invalid(f, name, "parse error");
+  }
+  auto one_of = [&](const std::string& name, std::initializer_list<std::string_view> allowed) {
+    const auto& v = f.values.at(name);
+    return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
+  };
+  if (!one_of("proxy", {"off", "readonly", "on"})) return invalid(f, "proxy", "invalid value");
+  if (!one_of("discovery-fallback", {"exit", "proxy"})) {
+    return invalid(f, "discovery-fallback", "invalid value");
+  }
+  if (!one_of("initial-cluster-state", {"new", "existing"})) {
+    return invalid(f, "initial-cluster-state", "invalid value");
+  }
+  if (!one_of("log-level", {"debug", "info", "warn", "error", "panic", "fatal"})) {
+    return invalid(f, "log-level", "invalid value");
+  }
+  if (!one_of("logger", {"zap", "capnslog"})) return invalid(f, "logger", "invalid value");
+  if (!one_of("log-outputs", {"default", "stderr"})) {
+    return invalid(f, "log-outputs", "etcdpp logs to stderr only (use 'default' or 'stderr')");
+  }
+  for (const char* name : {"listen-client-urls", "listen-peer-urls", "advertise-client-urls",
+                           "initial-advertise-peer-urls"}) {
+    std::string error;
+    auto urls = http::parse_url_list(f.values.at(name), error);
+    if (!urls) return invalid(f, name, error);
+    if (std::string_view(name).rfind("listen", 0) == 0) {
+      for (const auto& u : *urls) {
+        if (!http::is_bindable_host(u)) {
+          return invalid(f, name, "expected IP in URL for binding (" + u.text + ")");
+        }
+        if (u.scheme != "http") {
+          return invalid(f, name, "etcdpp serves only http:// listeners yet (" + u.text + ")");
+        }
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+bool FlagValues::get_bool(const std::string& name) const {
+  bool b = false;
+  parse_go_bool(values.at(name), b);
+  return b;
+}
+
+uint64_t FlagValues::get_uint(const std::string& name) const {
+  uint64_t u = 0;
+  parse_uint(values.at(name), u);
+  return u;
+}
+
+ParseOutcome parse_flags(const std::vector<std::string>& args,
+                         const std::vector<std::string>& env) {
+  po::options_description desc;
+  for (const auto& spec : flag_table()) {
+    std::string name(spec.name);
+    if (spec.kind == FlagKind::boolean) {
+      desc.add_options()(name.c_str(), po::value<std::string>()->implicit_value("true"));
+    } else {
+      desc.add_options()(name.c_str(), po::value<std::string>());
+    }
+  }
+  desc.add_options()("help", "")("h", "")("version", "");
+
+  // Go's flag package: -name and --name alike, =value or a separate value, no abbreviations.
+  int style = po::command_line_style::allow_long | po::command_line_style::long_allow_adjacent |
+              po::command_line_style::long_allow_next |
+              po::command_line_style::allow_long_disguise;
+  po::variables_map vm;
+  try {
+    auto parsed = po::command_line_parser(args).options(desc).style(style).run();
+    po::store(parsed, vm);
+  } catch (const po::unknown_option& e) {
+    std::string opt = e.get_option_name();
+    opt.erase(0, opt.find_first_not_of('-'));
+    return usage_error("flag provided but not defined: -" + opt);
+  } catch (const po::multiple_occurrences& e) {
+    std::string opt = e.get_option_name();
+    opt.erase(0, opt.find_first_not_of('-'));
+    return usage_error("flag given more than once: -" + opt);
+  } catch (const po::invalid_command_line_syntax& e) {
+    std::string opt = e.get_option_name();
+    opt.erase(0, opt.find_first_not_of('-'));
+    return usage_error("flag needs an argument: -" + opt);
+  } catch (const po::too_many_positional_options_error&) {
+    std::string positional;
+    for (const auto& a : args) {
+      if (a.empty() || a[0] != '-') {
+        positional = a;
+        break;
+      }
+    }
+    return usage_error("'" + positional + "' is not a valid flag");
+  } catch (const po::error& e) {
+    return usage_error(std::string("invalid command line: ") + e.what());
+  }
+
+  ParseOutcome out;
+  if (vm.count("help") || vm.count("h")) {
+    out.exit_code = 0;
+    out.out = usage_text();
+    return out;
+  }
+  if (vm.count("version")) {
+    out.exit_code = 0;
+    out.out = version_text();
+    return out;
+  }
+
+  FlagValues& f = out.flags;
+  for (const auto& spec : flag_table()) {
+    std::string name(spec.name);
+    f.values[name] = std::string(spec.default_value);
+    if (vm.count(name)) {
+      f.values[name] = vm[name].as<std::string>();
+      f.set_by[name] = "flag";
+    }
+  }
+  for (const auto& entry : env) {
+    if (entry.rfind("ETCD_", 0) != 0) continue;
+    auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    std::string var = entry.substr(0, eq);
+    std::string value = entry.substr(eq + 1);
+    if (var == "ETCD_UNSUPPORTED_ARCH") continue;
+    std::string name = flag_from_env(var);
+    const FlagSpec* spec = find_flag(name);
+    if (!spec) {
+      out.warnings.push_back("unrecognized environment variable " + entry);
+      continue;
+    }
+    if (value.empty()) continue;  // empty = unset, as etcd
+    if (f.set_by.count(name)) {
+      out.infos.push_back("recognized environment variable " + var +
+                          ", but unused: shadowed by corresponding flag");
+      continue;
+    }
+    f.values[name] = value;
+    f.set_by[name] = "env";
+    out.infos.push_back("recognized and used environment variable " + entry);
+  }
+
+  if (auto error = validate_values(f); !error.empty()) return usage_error(error);
+  for (const auto& spec : flag_table()) {
+    std::string name(spec.name);
+    if (!f.is_set(name)) continue;
+    if (spec.support == FlagSupport::legacy) {
+      out.warnings.push_back("flag \"-" + name + "\" is no longer supported - ignoring.");
+    } else if (spec.support == FlagSupport::unsupported && f.values[name] != spec.default_value) {
+      return usage_error("etcdpp: " + source_of(f, name) + " is not supported: " +
+                         unsupported_reason(name));
+    }
+  }
+  return out;
+}
+
+std::string usage_text() {
+  std::string text =
+      "Usage:\n\n  etcdpp [flags]\n    Start an etcd v2 proxy (--proxy on|readonly).\n\n"
+      "  etcdpp --version\n    Show the version of etcdpp.\n\n  etcdpp -h | --help\n"
+      "    Show the help information about etcdpp.\n\n"
+      "Every flag can also be given as an ETCD_* environment variable (ETCD_PROXY=on); a flag\n"
+      "on the command line wins over the variable. Flags accept -flag, --flag, -flag=v and\n"
+      "--flag=v.\n\nFlags:\n";
+  for (const auto& spec : flag_table()) {
+    if (spec.support == FlagSupport::legacy) continue;
+    text += "  --" + std::string(spec.name);
+    if (!spec.default_value.empty()) text += " '" + std::string(spec.default_value) + "'";
+    text += "\n      " + std::string(spec.help);
+    if (spec.support == FlagSupport::unsupported) text += " [not supported yet]";
+    if (spec.support == FlagSupport::no_effect) text += " [no effect on a proxy]";
+    text += "\n";
+  }
+  return text;
+}
+
+std::string version_text() {
+  return "etcdpp Version: " ETCDPP_VERSION "\n"
+         "etcd API: v2 (compatible with etcd 3.4)\n"
+         "Git SHA: " ETCDPP_GIT_SHA "\n"
+         "Compiler: " __VERSION__ "\n"
+         "OS/Arch: linux/amd64\n";
+}
+
+}  // namespace etcdpp::cmd

@@ -1,0 +1,84 @@
+#include "http/fetch.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/core/string.hpp>
+
+namespace etcdpp::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+std::string FetchResult::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (beast::iequals(k, name)) return v;
+  }
+  return {};
+}
+
+asio::awaitable<FetchResult> fetch(const Url& url, const FetchRequest& request) {
+  FetchResult out;
+  if (url.scheme != "http") {
+    out.error = "unsupported scheme " + url.scheme + " (only http is supported)";
+    co_return out;
+  }
+  auto executor = co_await asio::this_coro::executor;
+  boost::system::error_code ec;
+  asio::ip::tcp::resolver resolver(executor);
+  beast::tcp_stream stream(executor);
+  stream.expires_after(request.connect_timeout);
+  std::string port = std::to_string(url.port);
+  auto results = co_await resolver.async_resolve(url.host, port,
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    out.error = "dial tcp " + url.host_port() + ": " + ec.message();
+    co_return out;
+  }
+  co_await stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    out.error = "dial tcp " + url.host_port() + ": " + ec.message();
+    co_return out;
+  }
+  stream.expires_after(request.timeout);
+  bhttp::request<bhttp::empty_body> req;
+  req.method_string(request.method);
+  req.target(request.target);
+  req.version(11);
+  req.set(bhttp::field::host, url.host_port());
+  req.set(bhttp::field::user_agent, "etcdpp");
+  req.set(bhttp::field::connection, "close");
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    out.error = "write to " + url.text + ": " + ec.message();
+    co_return out;
+  }
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(request.body_limit_bytes);
+  if (request.method == "HEAD") parser.skip(true);
+  co_await bhttp::async_read(stream, buffer, parser,
+                             asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    out.error = "read from " + url.text + ": " + ec.message();
+    co_return out;
+  }
+  auto& res = parser.get();
+  out.ok = true;
+  out.status = res.result_int();
+  for (const auto& field : res) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.body = std::move(res.body());
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  co_return out;
+}
+
+}  // namespace etcdpp::http

@@ -1,0 +1,38 @@
+#pragma once
+// A small asynchronous HTTP/1.1 client for control traffic (membership refresh, health probes):
+// one request per connection, bounded in time and in response size.
+#include "http/url.h"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace etcdpp::http {
+
+struct FetchRequest {
+  std::string method = "GET";
+  std::string target = "/";
+  std::chrono::milliseconds timeout{10'000};  // whole exchange: resolve, connect, write, read
+  std::chrono::milliseconds connect_timeout{1'000};
+  size_t body_limit_bytes = 4 * 1024 * 1024;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
+};
+
+struct FetchResult {
+  bool ok = false;       // a complete response was read
+  std::string error;     // when !ok: what went wrong
+  unsigned status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // Case-insensitive header lookup; empty when absent.
+  std::string header(std::string_view name) const;
+};
+
+// The caller keeps `url` and `request` alive until the result is ready.
+boost::asio::awaitable<FetchResult> fetch(const Url& url, const FetchRequest& request);
+
+}  // namespace etcdpp::http

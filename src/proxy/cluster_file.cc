@@ -1,0 +1,98 @@
+#include "proxy/cluster_file.h"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace etcdpp::proxy {
+
+namespace json = boost::json;
+
+ClusterFileResult read_cluster_file(const std::filesystem::path& proxy_dir) {
+  ClusterFileResult out;
+  auto path = proxy_dir / "cluster";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return out;
+  out.exists = true;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    out.error = "cannot read " + path.string() + ": " + std::strerror(errno);
+    return out;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json::error_code jec;
+  auto doc = json::parse(ss.str(), jec);
+  if (jec || !doc.is_object()) {
+    out.error = "cannot parse " + path.string() + ": not a JSON object";
+    return out;
+  }
+  for (const auto& kv : doc.as_object()) {
+    if (!boost::beast::iequals(kv.key(), "PeerURLs")) continue;
+    if (kv.value().is_null()) continue;
+    if (!kv.value().is_array()) {
+      out.error = "cannot parse " + path.string() + ": PeerURLs is not an array";
+      return out;
+    }
+    for (const auto& v : kv.value().as_array()) {
+      if (!v.is_string()) {
+        out.error = "cannot parse " + path.string() + ": PeerURLs holds a non-string";
+        return out;
+      }
+      out.peer_urls.emplace_back(v.as_string());
+    }
+  }
+  return out;
+}
+
+std::string encode_cluster_file(const std::vector<std::string>& peer_urls) {
+  json::array arr;
+  for (const auto& u : peer_urls) arr.emplace_back(u);
+  json::object obj;
+  obj["PeerURLs"] = std::move(arr);
+  return json::serialize(obj);
+}
+
+std::string write_cluster_file(const std::filesystem::path& proxy_dir,
+                               const std::vector<std::string>& peer_urls) {
+  auto tmp = proxy_dir / "cluster.bak";
+  auto dst = proxy_dir / "cluster";
+  std::string text = encode_cluster_file(peer_urls);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return "open " + tmp.string() + ": " + std::strerror(errno);
+  size_t written = 0;
+  while (written < text.size()) {
+    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::string err = "write " + tmp.string() + ": " + std::strerror(errno);
+      ::close(fd);
+      return err;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    std::string err = "fsync " + tmp.string() + ": " + std::strerror(errno);
+    ::close(fd);
+    return err;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), dst.c_str()) != 0) {
+    return "rename " + tmp.string() + ": " + std::strerror(errno);
+  }
+  // Make the rename itself durable.
+  int dir_fd = ::open(proxy_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return {};
+}
+
+}  // namespace etcdpp::proxy

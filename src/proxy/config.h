@@ -1,0 +1,42 @@
+#pragma once
+// Everything the proxy is configured with, already validated (src/cmd does the parsing).
+#include "base/clock.h"
+#include "http/url.h"
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace etcdpp::proxy {
+
+struct ProxyConfig {
+  bool readonly = false;
+  std::vector<http::Url> listen_urls;
+  std::vector<http::Url> initial_peer_urls;  // from --initial-cluster
+  std::filesystem::path data_dir;
+
+  // etcd's proxy flags.
+  base::Millis failure_wait{5'000};
+  base::Millis refresh_interval{30'000};
+  base::Millis dial_timeout{1'000};   // 0 = none
+  base::Millis write_timeout{5'000};  // 0 = none; applies to each upstream write
+  base::Millis read_timeout{0};       // 0 = none; per upstream read, never for watches (W10)
+
+  // etcdpp's own limits (not in etcd, which has none: spec W7 and slowloris).
+  // Once the first byte of a request has arrived, the whole request must arrive within this.
+  base::Millis client_request_timeout{30'000};
+  // Non-watch requests whose member sends no response headers within this are failed
+  // (and, when idempotent, retried on the next endpoint). Used when read_timeout is 0.
+  base::Millis response_header_timeout{15'000};
+  base::Millis probe_timeout{3'000};
+  base::Millis membership_request_timeout{10'000};
+  size_t max_header_bytes = 64 * 1024;
+  size_t max_body_bytes = 2 * 1024 * 1024;
+  size_t max_client_connections = 20'000;
+  size_t max_idle_upstream_per_endpoint = 128;  // etcd: DefaultMaxIdleConnsPerHost
+  // A request that has already crossed this many etcdpp proxies is refused (loop guard).
+  unsigned max_hops = 8;
+};
+
+}  // namespace etcdpp::proxy

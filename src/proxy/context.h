@@ -1,0 +1,40 @@
+#pragma once
+// State shared by every connection of one proxy. Lives on the proxy's single io_context
+// thread: no member is touched from another thread, so nothing here is locked.
+#include "base/clock.h"
+#include "proxy/config.h"
+#include "proxy/director.h"
+#include "proxy/metrics.h"
+#include "proxy/upstream_pool.h"
+
+#include <string>
+
+namespace etcdpp::proxy {
+
+struct ProxyContext {
+  ProxyContext(const ProxyConfig& cfg, base::Clock& clk, Director& dir, UpstreamPool& p,
+               ProxyMetrics& m, std::string id)
+      : config(cfg), clock(clk), director(dir), pool(p), metrics(m), proxy_id(std::move(id)) {}
+
+  const ProxyConfig& config;
+  base::Clock& clock;
+  Director& director;
+  UpstreamPool& pool;
+  ProxyMetrics& metrics;
+  // Random per process; put in the hop header of every forwarded request.
+  const std::string proxy_id;
+  size_t client_connections = 0;
+
+  // The HTTP Date header for now, formatted at most once per second.
+  const std::string& date();
+
+ private:
+  int64_t date_second_ = -1;
+  std::string date_text_;
+};
+
+// Name of the hop header etcdpp proxies add to every request they forward: a comma-separated
+// list of the ids of the proxies the request has crossed.
+inline constexpr const char* kViaHeader = "X-Etcdpp-Via";
+
+}  // namespace etcdpp::proxy

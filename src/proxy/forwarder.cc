@@ -1,0 +1,385 @@
+#include "proxy/forwarder.h"
+
+#include "base/log.h"
+#include "http/headers.h"
+#include "proxy/client_watch.h"
+#include "proxy/local_responses.h"
+#include "proxy/request_info.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+namespace etcdpp::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+using UpstreamParser = bhttp::response_parser<bhttp::buffer_body>;
+
+enum class Outcome {
+  relayed,        // the answer was written; the client connection may stay open
+  relayed_close,  // the answer was written (or cut short); close the client connection
+  next_endpoint,  // nothing was written; try the next endpoint
+  give_up,        // nothing was written; answer 502 without trying further endpoints
+  client_gone,    // the client disconnected; write nothing
+};
+
+// Per-request facts the attempts share.
+struct Exchange {
+  ClientRequest& req;
+  asio::ip::tcp::socket& client;
+  size_t method = 0;
+  bool idempotent = false;
+  bool watch = false;
+  bool head = false;
+  bool client_keep_alive = true;
+  unsigned client_version = 11;
+  base::MonoTime started{};
+};
+
+constexpr size_t kStreamChunkInitialBytes = 1024;
+constexpr size_t kStreamChunkMaxBytes = 64 * 1024;
+
+void prepare_upstream_request(ClientRequest& req, const std::string& client_ip,
+                              const std::string& proxy_id) {
+  // X-Forwarded-For: earlier values folded into one line, then the client's address.
+  std::string xff;
+  for (auto it = req.find("X-Forwarded-For"); it != req.end() && beast::iequals(
+                                                  it->name_string(), "X-Forwarded-For");
+       ++it) {
+    if (!xff.empty()) xff += ", ";
+    xff += it->value();
+  }
+  if (!client_ip.empty()) {
+    if (!xff.empty()) xff += ", ";
+    xff += client_ip;
+  }
+  std::string via(req[kViaHeader]);
+  via = via.empty() ? proxy_id : via + ", " + proxy_id;
+  http::strip_hop_by_hop(req.base());
+  // The proxy has already read the whole body (and answered any 100-continue itself).
+  req.erase(bhttp::field::expect);
+  req.erase("X-Forwarded-For");
+  if (!xff.empty()) req.set("X-Forwarded-For", xff);
+  req.set(kViaHeader, via);
+  req.version(11);
+  req.prepare_payload();
+}
+
+base::Millis response_header_timeout(const ProxyConfig& cfg, bool watch) {
+  if (watch) return base::Millis(0);  // a long poll may wait for ever (W10)
+  return cfg.read_timeout.count() > 0 ? cfg.read_timeout : cfg.response_header_timeout;
+}
+
+bool any_available_after(const EndpointList& list, size_t start, size_t i) {
+  for (size_t j = i + 1; j < list.size(); ++j) {
+    if (list[(start + j) % list.size()]->state == EndpointState::available) return true;
+  }
+  return false;
+}
+
+class Attempt {
+ public:
+  Attempt(ProxyContext& ctx, Exchange& ex, const EndpointPtr& ep, bool more_endpoints)
+      : ctx_(ctx), ex_(ex), ep_(ep), more_endpoints_(more_endpoints) {}
+
+  asio::awaitable<Outcome> run();
+
+ private:
+  asio::awaitable<Outcome> relay(std::unique_ptr<UpstreamConn>& conn, UpstreamParser& parser,
+                                 std::shared_ptr<ClientWatch>& watch);
+  asio::awaitable<Outcome> relay_stream(UpstreamConn& conn, UpstreamParser& parser,
+                                        std::shared_ptr<ClientWatch>& watch, bool& upstream_ok);
+  void note_failure(std::string_view kind, const boost::system::error_code& ec, bool mark);
+
+  ProxyContext& ctx_;
+  Exchange& ex_;
+  const EndpointPtr& ep_;
+  bool more_endpoints_;
+};
+
+void Attempt::note_failure(std::string_view kind, const boost::system::error_code& ec,
+                           bool mark) {
+  ETCDPP_LOG_WARN("failed to direct request to {}: {} {}", ep_->url.text, kind, ec.message());
+  ctx_.metrics.on_upstream_error(ep_->url.text, kind);
+  ctx_.metrics.on_dropped(ex_.method, DropReason::failed_sending_request);
+  if (mark && ctx_.director.on_failure(*ep_, ctx_.clock.monotonic())) {
+    ETCDPP_LOG_WARN("marked endpoint {} unavailable", ep_->url.text);
+    ctx_.metrics.set_endpoint_state(ep_->url.text, "failed");
+    ctx_.metrics.available_endpoints().Set(static_cast<double>(ctx_.director.available_count()));
+  }
+}
+
+asio::awaitable<Outcome> Attempt::run() {
+  const auto& cfg = ctx_.config;
+  boost::system::error_code ec;
+  // At most one extra round, and only after a pooled connection turned out to be closed.
+  for (int round = 0; round < 2; ++round) {
+    auto conn = ctx_.pool.take_idle(ep_->url.text);
+    if (!conn) {
+      conn = co_await ctx_.pool.connect(ep_->url, cfg.dial_timeout, ec);
+      if (!conn) {
+        note_failure("dial", ec, true);
+        co_return Outcome::next_endpoint;
+      }
+    }
+    if (cfg.write_timeout.count() > 0) conn->stream.expires_after(cfg.write_timeout);
+    co_await bhttp::async_write(conn->stream, ex_.req, asio::redirect_error(asio::use_awaitable, ec));
+    conn->stream.expires_never();
+    if (ec) {
+      // A request that could not be written completely cannot have been applied.
+      if (conn->reused) continue;
+      note_failure("write", ec, true);
+      co_return Outcome::next_endpoint;
+    }
+
+    std::shared_ptr<ClientWatch> watch;
+    if (ex_.watch) {
+      watch = ClientWatch::start(ex_.client, conn.get());
+      ctx_.metrics.open_watchers().Increment();
+    }
+    struct WatcherCount {
+      ProxyMetrics& m;
+      bool on;
+      ~WatcherCount() {
+        if (on) m.open_watchers().Decrement();
+      }
+    } watcher_count{ctx_.metrics, ex_.watch};
+
+    UpstreamParser parser;
+    parser.body_limit(boost::none);  // streamed through a bounded buffer
+    parser.header_limit(64 * 1024);
+    if (ex_.head) parser.skip(true);
+    auto header_timeout = response_header_timeout(cfg, ex_.watch);
+    if (header_timeout.count() > 0) conn->stream.expires_after(header_timeout);
+    co_await bhttp::async_read_header(conn->stream, conn->buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    conn->stream.expires_never();
+    if (ec) {
+      if (watch && watch->client_gone()) {
+        watch->stop();
+        co_return Outcome::client_gone;
+      }
+      if (watch) watch->stop();
+      bool stale = conn->reused && conn->buffer.size() == 0 &&
+                   (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                    ec == asio::error::connection_reset);
+      if (stale && ex_.idempotent) continue;
+      if (stale) {
+        // The member may have applied this write before closing: never replay it.
+        note_failure("read", ec, false);
+        co_return Outcome::give_up;
+      }
+      note_failure(ec == beast::error::timeout ? "timeout" : "read", ec, true);
+      co_return ex_.idempotent ? Outcome::next_endpoint : Outcome::give_up;
+    }
+    unsigned status = parser.get().result_int();
+    if (status >= 500 && ex_.idempotent && more_endpoints_) {
+      if (watch) watch->stop();
+      ETCDPP_LOG_WARN("endpoint {} answered {}; trying the next endpoint", ep_->url.text,
+                      status);
+      note_failure("status_5xx", {}, true);
+      co_return Outcome::next_endpoint;
+    }
+    auto elapsed = ctx_.clock.monotonic() - ex_.started;
+    ctx_.metrics.observe_duration(ex_.method,
+                                  std::chrono::duration<double>(elapsed).count());
+    ctx_.metrics.on_handled(ex_.method, status);
+    Outcome relayed = co_await relay(conn, parser, watch);
+    co_return relayed;
+  }
+  // Two pooled connections in a row were dead: the member most likely restarted.
+  note_failure("stale_connection", asio::error::connection_reset, false);
+  co_return ex_.idempotent ? Outcome::next_endpoint : Outcome::give_up;
+}
+
+asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn,
+                                        UpstreamParser& parser,
+                                        std::shared_ptr<ClientWatch>& watch) {
+  boost::system::error_code ec;
+  auto& res = parser.get();
+  http::strip_hop_by_hop(res.base());
+  bool client_keep = ex_.client_keep_alive;
+  bool upstream_ok = true;
+  Outcome outcome = Outcome::relayed;
+
+  auto content_length = parser.content_length();
+  if (parser.is_done()) {
+    res.body().data = nullptr;
+    res.body().size = 0;
+    res.body().more = false;
+  } else if (content_length && *content_length <= kWholeBodyMaxBytes) {
+    // Read the whole (small) body first: header and body then leave in one write.
+    std::string body(static_cast<size_t>(*content_length), '\0');
+    res.body().data = body.data();
+    res.body().size = body.size();
+    if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
+      conn->stream.expires_after(ctx_.config.read_timeout);
+    }
+    co_await bhttp::async_read(conn->stream, conn->buffer, parser,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    conn->stream.expires_never();
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec || !parser.is_done()) {
+      if (watch) {
+        bool gone = watch->client_gone();
+        watch->stop();
+        if (gone) co_return Outcome::client_gone;
+      }
+      note_failure("read_body", ec, false);
+      co_return Outcome::give_up;
+    }
+    res.body().data = body.data();
+    res.body().size = body.size();
+    res.body().more = false;
+    if (!client_keep) res.keep_alive(false);
+    bhttp::response_serializer<bhttp::buffer_body> sr(res);
+    co_await bhttp::async_write(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (watch) watch->stop();
+    if (ec) co_return Outcome::client_gone;
+    ctx_.pool.give_back(std::move(conn));
+    co_return client_keep ? Outcome::relayed : Outcome::relayed_close;
+  }
+
+  if (!parser.is_done()) {
+    if (!content_length) {
+      if (ex_.client_version >= 11) {
+        res.chunked(true);
+      } else {
+        client_keep = false;  // an HTTP/1.0 client reads to end of stream
+      }
+    }
+    if (!client_keep) res.keep_alive(false);
+    if (!watch) watch = ClientWatch::start(ex_.client, conn.get());
+    outcome = co_await relay_stream(*conn, parser, watch, upstream_ok);
+  } else {
+    if (!client_keep) res.keep_alive(false);
+    bhttp::response_serializer<bhttp::buffer_body> sr(res);
+    co_await bhttp::async_write(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) outcome = Outcome::client_gone;
+  }
+  if (watch) watch->stop();
+  if (outcome == Outcome::relayed && !client_keep) outcome = Outcome::relayed_close;
+  if (upstream_ok && parser.is_done() && parser.keep_alive()) {
+    ctx_.pool.give_back(std::move(conn));
+  }
+  co_return outcome;
+}
+
+asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParser& parser,
+                                               std::shared_ptr<ClientWatch>& watch,
+                                               bool& upstream_ok) {
+  boost::system::error_code ec;
+  auto& res = parser.get();
+  res.body().data = nullptr;
+  res.body().size = 0;
+  res.body().more = true;
+  bhttp::response_serializer<bhttp::buffer_body> sr(res);
+  co_await bhttp::async_write_header(ex_.client, sr,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    upstream_ok = false;
+    co_return Outcome::client_gone;
+  }
+  // The chunk buffer is allocated only when data is there, so an idle watcher holds none.
+  std::vector<char> chunk;
+  size_t chunk_size = kStreamChunkInitialBytes;
+  while (!parser.is_done()) {
+    if (conn.buffer.size() == 0) {
+      if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
+        conn.stream.expires_after(ctx_.config.read_timeout);
+      }
+      co_await conn.stream.socket().async_wait(asio::socket_base::wait_read,
+                                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    chunk.resize(chunk_size);
+    res.body().data = chunk.data();
+    res.body().size = chunk.size();
+    co_await bhttp::async_read_some(conn.stream, conn.buffer, parser,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    conn.stream.expires_never();
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) break;
+    size_t got = chunk.size() - res.body().size;
+    res.body().data = got ? chunk.data() : nullptr;
+    res.body().size = got;
+    res.body().more = !parser.is_done();
+    if (got == 0 && res.body().more) continue;  // header/chunk framing only
+    co_await bhttp::async_write(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      upstream_ok = false;
+      co_return Outcome::client_gone;
+    }
+    if (got == chunk.size() && chunk_size < kStreamChunkMaxBytes) chunk_size *= 2;
+  }
+  if (!parser.is_done()) {
+    upstream_ok = false;
+    if (watch && watch->client_gone()) co_return Outcome::client_gone;
+    // The member went away mid-body; the status line is already out, so the only honest
+    // signal left is closing the client connection (a chunked body stays unterminated).
+    ETCDPP_LOG_WARN("upstream {} closed mid-response: {}", ep_->url.text, ec.message());
+    co_return Outcome::relayed_close;
+  }
+  co_return Outcome::relayed;
+}
+
+}  // namespace
+
+asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRequest& req,
+                                         const std::string& client_ip) {
+  Exchange ex{req, client};
+  ex.method = ProxyMetrics::method_index(req.method_string());
+  ex.idempotent = is_idempotent(req.method_string());
+  ex.head = req.method() == bhttp::verb::head;
+  ex.watch = is_watch_target(req.target());
+  ex.client_keep_alive = req.keep_alive();
+  ex.client_version = req.version();
+  ex.started = ctx_.clock.monotonic();
+  ctx_.metrics.on_request(ex.method);
+  prepare_upstream_request(req, client_ip, ctx_.proxy_id);
+
+  EndpointListPtr list = ctx_.director.endpoints();
+  size_t n = list->size();
+  size_t start = n ? ctx_.director.next_start() % n : 0;
+  size_t attempted = 0;
+  bool give_up = false;
+  for (size_t i = 0; i < n && !give_up; ++i) {
+    const EndpointPtr& ep = (*list)[(start + i) % n];
+    if (ep->state != EndpointState::available) continue;
+    ++attempted;
+    Attempt attempt(ctx_, ex, ep, any_available_after(*list, start, i));
+    Outcome outcome = co_await attempt.run();
+    switch (outcome) {
+      case Outcome::relayed: co_return true;
+      case Outcome::relayed_close: co_return false;
+      case Outcome::client_gone:
+        ETCDPP_LOG_DEBUG("client {} closed request prematurely", client_ip);
+        co_return false;
+      case Outcome::next_endpoint: break;
+      case Outcome::give_up: give_up = true; break;
+    }
+  }
+  StringResponse res;
+  if (attempted == 0) {
+    ETCDPP_LOG_WARN("zero endpoints currently available");
+    ctx_.metrics.on_dropped(ex.method, DropReason::zero_endpoints);
+    res = json_message(ctx_, 503, "httpproxy: zero endpoints currently available");
+  } else {
+    ETCDPP_LOG_WARN("unable to get response from {} endpoint(s)", attempted);
+    ctx_.metrics.on_dropped(ex.method, DropReason::failed_getting_response);
+    res = json_message(ctx_, 502, "httpproxy: unable to get response from " +
+                                      std::to_string(attempted) + " endpoint(s)");
+  }
+  if (!ex.client_keep_alive) res.keep_alive(false);
+  boost::system::error_code ec;
+  co_await bhttp::async_write(client, res, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec && ex.client_keep_alive;
+}
+
+}  // namespace etcdpp::proxy

@@ -1,0 +1,111 @@
+#include "proxy/local_responses.h"
+
+namespace etcdpp::proxy {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+void add_cors(ProxyContext& ctx, StringResponse& res) {
+  if (ctx.config.readonly) return;
+  res.set("Access-Control-Allow-Headers", "accept, content-type, authorization");
+  res.set("Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
+  res.set("Access-Control-Allow-Origin", "*");
+}
+
+StringResponse make(ProxyContext& ctx, unsigned status, std::string_view content_type,
+                    std::string body, bool cors) {
+  StringResponse res;
+  res.version(11);
+  res.result(status);
+  if (cors) add_cors(ctx, res);
+  if (!content_type.empty()) res.set(bhttp::field::content_type, content_type);
+  res.set(bhttp::field::date, ctx.date());
+  res.body() = std::move(body);
+  res.content_length(res.body().size());
+  ctx.metrics.on_local_response(status);
+  return res;
+}
+
+}  // namespace
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+StringResponse json_message(ProxyContext& ctx, unsigned status, std::string_view message) {
+  return make(ctx, status, "application/json",
+              "{\"message\":\"" + json_escape(message) + "\"}", true);
+}
+
+StringResponse readonly_rejection(ProxyContext& ctx) {
+  return make(ctx, 501, "", "", false);
+}
+
+StringResponse method_not_allowed(ProxyContext& ctx) {
+  auto res = make(ctx, 405, "text/plain; charset=utf-8", "Method Not Allowed\n", true);
+  res.set(bhttp::field::allow, "GET");
+  res.set("X-Content-Type-Options", "nosniff");
+  return res;
+}
+
+StringResponse options_response(ProxyContext& ctx) { return make(ctx, 200, "", "", true); }
+
+StringResponse moved_permanently(ProxyContext& ctx, const std::string& location, bool is_get) {
+  std::string body;
+  if (is_get) body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
+  auto res = make(ctx, 301, is_get ? "text/html; charset=utf-8" : "", std::move(body), false);
+  res.set(bhttp::field::location, location);
+  return res;
+}
+
+StringResponse plain_text(ProxyContext& ctx, unsigned status, std::string body) {
+  return make(ctx, status, "text/plain; charset=utf-8", std::move(body), false);
+}
+
+StringResponse config_response(ProxyContext& ctx) {
+  std::string body = "{\"endpoints\":[";
+  bool first = true;
+  for (const auto& url : ctx.director.available_urls()) {
+    if (!first) body += ',';
+    first = false;
+    body += "\"" + json_escape(url) + "\"";
+  }
+  body += "]}\n";
+  return make(ctx, 200, "text/plain; charset=utf-8", std::move(body), true);
+}
+
+StringResponse own_health(ProxyContext& ctx) {
+  size_t available = ctx.director.available_count();
+  size_t total = ctx.director.endpoints()->size();
+  std::string body = std::string("{\"health\":\"") + (available > 0 ? "true" : "false") +
+                     "\",\"availableEndpoints\":" + std::to_string(available) +
+                     ",\"endpoints\":" + std::to_string(total) + "}";
+  return make(ctx, available > 0 ? 200 : 503, "application/json", std::move(body), false);
+}
+
+StringResponse metrics_response(ProxyContext& ctx) {
+  return make(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.render(),
+              false);
+}
+
+}  // namespace etcdpp::proxy

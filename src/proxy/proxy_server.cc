@@ -1,0 +1,180 @@
+#include "proxy/proxy_server.h"
+
+#include "base/log.h"
+#include "base/rng.h"
+#include "proxy/cluster_file.h"
+#include "proxy/context.h"
+#include "proxy/director.h"
+#include "proxy/metrics.h"
+#include "proxy/refresher.h"
+#include "proxy/self_addresses.h"
+#include "proxy/session.h"
+#include "proxy/upstream_pool.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/socket.h>
+
+#include <cstdio>
+#include <list>
+
+namespace etcdpp::proxy {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string join_urls(const std::vector<http::Url>& urls) {
+  std::string out = "[";
+  for (size_t i = 0; i < urls.size(); ++i) out += (i ? " " : "") + urls[i].text;
+  return out + "]";
+}
+
+asio::awaitable<void> serve_session(std::shared_ptr<Session> session, ProxyContext& ctx) {
+  co_await session->run();
+  --ctx.client_connections;
+  ctx.metrics.client_connections().Decrement();
+}
+
+void refuse_busy(tcp::socket& socket) {
+  // Over the connection limit: a short answer written without waiting, then close.
+  static constexpr char kBusy[] =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: 58\r\n\r\n"
+      "{\"message\":\"httpproxy: too many client connections open\"}";
+  ::send(socket.native_handle(), kBusy, sizeof kBusy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+  boost::system::error_code ec;
+  socket.close(ec);
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ProxyContext& ctx) {
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer backoff(executor);
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      // Typically EMFILE: back off instead of spinning on the failing accept.
+      ETCDPP_LOG_ERROR("accept failed: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (ctx.client_connections >= ctx.config.max_client_connections) {
+      ETCDPP_LOG_WARN("refusing a connection: {} client connections open (limit)",
+                      ctx.client_connections);
+      refuse_busy(socket);
+      continue;
+    }
+    ++ctx.client_connections;
+    ctx.metrics.client_connections().Increment();
+    asio::co_spawn(executor, serve_session(std::make_shared<Session>(ctx, std::move(socket)), ctx),
+                   asio::detached);
+  }
+}
+
+std::string random_id(base::Rng& rng) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng.next()));
+  return buf;
+}
+
+}  // namespace
+
+int run_proxy(const ProxyConfig& config, base::Clock& clock, uint64_t seed) {
+  ETCDPP_LOG_INFO("proxy: this proxy supports v2 API only!");
+  auto proxy_dir = config.data_dir / "proxy";
+  std::error_code fs_ec;
+  std::filesystem::create_directories(proxy_dir, fs_ec);
+  if (fs_ec) {
+    ETCDPP_LOG_ERROR("cannot create {}: {}", proxy_dir.string(), fs_ec.message());
+    return 1;
+  }
+  std::filesystem::permissions(proxy_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, fs_ec);
+  auto file = read_cluster_file(proxy_dir);
+  if (!file.error.empty()) {
+    ETCDPP_LOG_ERROR("proxy: {}", file.error);
+    return 1;
+  }
+  std::vector<http::Url> start_peers = config.initial_peer_urls;
+  if (file.exists && !file.peer_urls.empty()) {
+    std::vector<http::Url> from_file;
+    for (const auto& u : file.peer_urls) {
+      std::string error;
+      if (auto url = http::parse_url(u, error)) from_file.push_back(*url);
+    }
+    std::sort(from_file.begin(), from_file.end());
+    start_peers = from_file;
+    ETCDPP_LOG_INFO("proxy: using peer urls {} from cluster file \"{}\"",
+                    join_urls(start_peers), (proxy_dir / "cluster").string());
+  } else {
+    ETCDPP_LOG_INFO("proxy: using peer urls {}", join_urls(start_peers));
+  }
+
+  base::Rng rng(seed);
+  ProxyMetrics metrics;
+  SelfAddresses self(config.listen_urls, local_interface_addresses());
+  Director director(DirectorConfig{config.failure_wait, config.refresh_interval}, rng,
+                    [&self](const http::Url& u) { return self.matches(u); });
+  std::string proxy_id = random_id(rng);
+  // Destruction order matters: the io_context must outlive every socket (pool, acceptors),
+  // and the metrics and director must outlive the coroutine frames the io_context destroys.
+  asio::io_context io(1);
+  UpstreamPool pool(io.get_executor(), config.max_idle_upstream_per_endpoint);
+  ProxyContext ctx(config, clock, director, pool, metrics, proxy_id);
+  Refresher refresher(ctx, config.initial_peer_urls, start_peers, proxy_dir);
+  std::list<tcp::acceptor> acceptors;
+  int exit_code = 0;
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    ETCDPP_LOG_INFO("received signal {}, shutting down", signo);
+    refresher.stop();
+    for (auto& a : acceptors) {
+      boost::system::error_code ignored;
+      a.close(ignored);
+    }
+    io.stop();
+  });
+
+  auto startup = [&]() -> asio::awaitable<void> {
+    // As etcd: one synchronous refresh before listening (it may find nothing; then 503s).
+    co_await refresher.refresh_once();
+    for (const auto& url : config.listen_urls) {
+      boost::system::error_code ec;
+      auto addr = url.host == "localhost" ? asio::ip::make_address("127.0.0.1")
+                                          : asio::ip::make_address(url.host, ec);
+      auto& acceptor = acceptors.emplace_back(io);
+      tcp::endpoint ep(addr, url.port);
+      if (!ec) acceptor.open(ep.protocol(), ec);
+      if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec) acceptor.bind(ep, ec);
+      if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        ETCDPP_LOG_ERROR("listen tcp {}: bind: {}", url.host_port(), ec.message());
+        exit_code = 1;
+        io.stop();
+        co_return;
+      }
+      ETCDPP_LOG_INFO("v2 proxy started listening on client requests on \"{}\"", url.text);
+      asio::co_spawn(io, accept_loop(acceptor, ctx), asio::detached);
+    }
+    asio::co_spawn(io, refresher.run(), asio::detached);
+  };
+  asio::co_spawn(io, startup(), asio::detached);
+  io.run();
+  return exit_code;
+}
+
+}  // namespace etcdpp::proxy

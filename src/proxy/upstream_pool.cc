@@ -1,0 +1,95 @@
+#include "proxy/upstream_pool.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/socket.h>
+
+namespace etcdpp::proxy {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// True when the peer has not closed the connection and sent nothing unexpected.
+bool looks_open(tcp::socket& socket) {
+  char byte;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return false;                                    // orderly close
+  if (n > 0) return false;                                     // stray bytes: unusable
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+}  // namespace
+
+UpstreamPool::UpstreamPool(asio::any_io_executor executor, size_t max_idle_per_endpoint)
+    : executor_(std::move(executor)), max_idle_per_endpoint_(max_idle_per_endpoint) {}
+
+std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const std::string& endpoint) {
+  auto it = idle_.find(endpoint);
+  if (it == idle_.end()) return nullptr;
+  auto& stack = it->second;
+  while (!stack.empty()) {
+    auto conn = std::move(stack.back());
+    stack.pop_back();
+    if (looks_open(conn->stream.socket())) {
+      conn->reused = true;
+      return conn;
+    }
+  }
+  return nullptr;
+}
+
+void UpstreamPool::give_back(std::unique_ptr<UpstreamConn> conn) {
+  auto& stack = idle_[conn->endpoint];
+  if (stack.size() >= max_idle_per_endpoint_) return;  // closed on destruction
+  conn->buffer.clear();
+  if (conn->buffer.capacity() > 16 * 1024) conn->buffer.shrink_to_fit();
+  stack.push_back(std::move(conn));
+}
+
+void UpstreamPool::retain(const std::set<std::string>& endpoints) {
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    if (endpoints.count(it->first)) {
+      ++it;
+    } else {
+      it = idle_.erase(it);
+    }
+  }
+}
+
+size_t UpstreamPool::idle_count() const {
+  size_t n = 0;
+  for (const auto& [_, stack] : idle_) n += stack.size();
+  return n;
+}
+
+asio::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::connect(
+    const http::Url& url, std::chrono::milliseconds dial_timeout, boost::system::error_code& ec) {
+  auto conn = std::make_unique<UpstreamConn>(executor_);
+  conn->endpoint = url.text;
+  if (dial_timeout.count() > 0) conn->stream.expires_after(dial_timeout);
+  auto addr = asio::ip::make_address(url.host, ec);
+  if (!ec) {
+    co_await conn->stream.async_connect(tcp::endpoint(addr, url.port),
+                                        asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    ec.clear();
+    tcp::resolver resolver(executor_);
+    std::string port = std::to_string(url.port);
+    auto results = co_await resolver.async_resolve(url.host, port,
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      co_await conn->stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  conn->stream.expires_never();
+  if (ec) co_return nullptr;
+  conn->stream.socket().set_option(tcp::no_delay(true), ec);
+  ec.clear();
+  co_return conn;
+}
+
+}  // namespace etcdpp::proxy

@@ -1,0 +1,54 @@
+#pragma once
+// Keep-alive connections to the members, per endpoint, bounded by
+// max_idle_upstream_per_endpoint. Single-threaded: used only on the proxy's io_context.
+#include "http/url.h"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace etcdpp::proxy {
+
+struct UpstreamConn {
+  explicit UpstreamConn(boost::asio::any_io_executor ex) : stream(std::move(ex)) {}
+  boost::beast::tcp_stream stream;
+  boost::beast::flat_buffer buffer;
+  std::string endpoint;  // Url::text of the member
+  bool reused = false;   // taken from the idle pool rather than freshly dialled
+};
+
+class UpstreamPool {
+ public:
+  UpstreamPool(boost::asio::any_io_executor executor, size_t max_idle_per_endpoint);
+
+  // An idle connection to `endpoint` that still looks open, or nullptr. Connections the
+  // member has closed meanwhile are discarded here, so a write is not sent into a dead one.
+  std::unique_ptr<UpstreamConn> take_idle(const std::string& endpoint);
+  // Returns a connection whose last response was read completely.
+  void give_back(std::unique_ptr<UpstreamConn> conn);
+  // Drops idle connections of endpoints that are no longer in the list.
+  void retain(const std::set<std::string>& endpoints);
+
+  // Dials `url` (resolving names asynchronously). dial_timeout 0 = no timeout.
+  boost::asio::awaitable<std::unique_ptr<UpstreamConn>> connect(const http::Url& url,
+                                                                std::chrono::milliseconds
+                                                                    dial_timeout,
+                                                                boost::system::error_code& ec);
+
+  size_t idle_count() const;
+
+ private:
+  boost::asio::any_io_executor executor_;
+  size_t max_idle_per_endpoint_;
+  std::map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> idle_;
+};
+
+}  // namespace etcdpp::proxy
