@@ -138,8 +138,27 @@ uint64_t FlagValues::get_uint(const std::string& name) const {
   return u;
 }
 
-ParseOutcome parse_flags(const std::vector<std::string>& args,
+// Go's flag package: a bare boolean flag means true and never takes the next word as its
+// value. program_options would consume it, so bare booleans are rewritten to --name=true.
+std::vector<std::string> normalise_booleans(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const auto& arg : args) {
+    if (arg.size() > 1 && arg[0] == '-' && arg != "--" && arg.find('=') == std::string::npos) {
+      std::string name = arg.substr(arg.find_first_not_of('-'));
+      const FlagSpec* spec = find_flag(name);
+      if (spec && spec->kind == FlagKind::boolean) {
+        out.push_back("--" + name + "=true");
+        continue;
+      }
+    }
+    out.push_back(arg);
+  }
+  return out;
+}
+
+ParseOutcome parse_flags(const std::vector<std::string>& raw_args,
                          const std::vector<std::string>& env) {
+  std::vector<std::string> args = normalise_booleans(raw_args);
   po::options_description desc;
   for (const auto& spec : flag_table()) {
     std::string name(spec.name);
@@ -158,6 +177,9 @@ ParseOutcome parse_flags(const std::vector<std::string>& args,
   po::variables_map vm;
   try {
     auto parsed = po::command_line_parser(args).options(desc).style(style).run();
+    // Go's flag package stops at the first non-flag word; etcd then rejects it.
+    auto leftover = po::collect_unrecognized(parsed.options, po::include_positional);
+    if (!leftover.empty()) return usage_error("'" + leftover.front() + "' is not a valid flag");
     po::store(parsed, vm);
   } catch (const po::unknown_option& e) {
     std::string opt = e.get_option_name();
@@ -171,15 +193,6 @@ ParseOutcome parse_flags(const std::vector<std::string>& args,
     std::string opt = e.get_option_name();
     opt.erase(0, opt.find_first_not_of('-'));
     return usage_error("flag needs an argument: -" + opt);
-  } catch (const po::too_many_positional_options_error&) {
-    std::string positional;
-    for (const auto& a : args) {
-      if (a.empty() || a[0] != '-') {
-        positional = a;
-        break;
-      }
-    }
-    return usage_error("'" + positional + "' is not a valid flag");
   } catch (const po::error& e) {
     return usage_error(std::string("invalid command line: ") + e.what());
   }

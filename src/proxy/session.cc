@@ -151,6 +151,10 @@ asio::awaitable<bool> Session::handle(ClientRequest& req) {
   // some of them twice); results are named first.
   std::optional<StringResponse> local = local_answer(req);
   if (local) {
+    // Go's server sends no Content-Length for an empty answer to HEAD.
+    if (req.method() == bhttp::verb::head && local->body().empty()) {
+      local->erase(bhttp::field::content_length);
+    }
     bool kept = co_await respond(*local, keep);
     co_return kept;
   }

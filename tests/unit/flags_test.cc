@@ -1,1 +1,161 @@
+#include "cmd/flags.h"
+#include "cmd/initial_cluster.h"
+
 #include <gtest/gtest.h>
+
+namespace etcdpp::cmd {
+namespace {
+
+ParseOutcome parse(std::vector<std::string> args, std::vector<std::string> env = {}) {
+  return parse_flags(args, env);
+}
+
+TEST(FlagsTest, Defaults) {
+  auto r = parse({});
+  ASSERT_EQ(r.exit_code, -1) << r.err;
+  EXPECT_EQ(r.flags.get("proxy"), "off");
+  EXPECT_EQ(r.flags.get_uint("proxy-failure-wait"), 5000u);
+  EXPECT_EQ(r.flags.get_uint("proxy-refresh-interval"), 30000u);
+  EXPECT_EQ(r.flags.get_uint("proxy-dial-timeout"), 1000u);
+  EXPECT_EQ(r.flags.get_uint("proxy-write-timeout"), 5000u);
+  EXPECT_EQ(r.flags.get_uint("proxy-read-timeout"), 0u);
+  EXPECT_EQ(r.flags.get("listen-client-urls"), "http://localhost:2379");
+  EXPECT_EQ(r.flags.get("initial-cluster"), "default=http://localhost:2380");
+}
+
+TEST(FlagsTest, AllFourForms) {
+  for (auto args : std::vector<std::vector<std::string>>{{"-proxy", "readonly"},
+                                                        {"--proxy", "readonly"},
+                                                        {"-proxy=readonly"},
+                                                        {"--proxy=readonly"}}) {
+    auto r = parse(args);
+    ASSERT_EQ(r.exit_code, -1) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.flags.get("proxy"), "readonly");
+  }
+}
+
+TEST(FlagsTest, BooleanForms) {
+  EXPECT_TRUE(parse({"--debug"}).flags.get_bool("debug"));
+  EXPECT_TRUE(parse({"-debug=true"}).flags.get_bool("debug"));
+  EXPECT_FALSE(parse({"--debug=false"}).flags.get_bool("debug"));
+  EXPECT_TRUE(parse({"--enable-v2=T"}).flags.get_bool("enable-v2"));
+  auto r = parse({"--debug=maybe"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("invalid value \"maybe\" for flag -debug"), std::string::npos);
+}
+
+TEST(FlagsTest, BooleanDoesNotConsumeNextWord) {
+  auto r = parse({"--enable-v2", "false"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'false' is not a valid flag"), std::string::npos) << r.err;
+}
+
+TEST(FlagsTest, UnknownFlag) {
+  auto r = parse({"--bogus", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("flag provided but not defined: -bogus"), std::string::npos) << r.err;
+}
+
+TEST(FlagsTest, NoAbbreviations) {
+  EXPECT_EQ(parse({"--prox", "on"}).exit_code, 2);
+}
+
+TEST(FlagsTest, FlagGivenTwice) {
+  auto r = parse({"--proxy", "on", "-proxy=readonly"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("more than once: -proxy"), std::string::npos) << r.err;
+}
+
+TEST(FlagsTest, BadValues) {
+  auto r = parse({"--proxy", "maybe"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("invalid value \"maybe\" for flag -proxy: invalid value"),
+            std::string::npos);
+  EXPECT_EQ(parse({"--proxy-failure-wait", "-5"}).exit_code, 2);
+  EXPECT_EQ(parse({"--proxy-failure-wait", "5s"}).exit_code, 2);
+  auto u = parse({"--listen-client-urls", "http://example.com:2379"});
+  EXPECT_EQ(u.exit_code, 2);
+  EXPECT_NE(u.err.find("expected IP in URL for binding"), std::string::npos);
+  EXPECT_EQ(parse({"--listen-client-urls", "ftp://127.0.0.1:1"}).exit_code, 2);
+}
+
+TEST(FlagsTest, MissingValue) {
+  auto r = parse({"--proxy"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("flag needs an argument: -proxy"), std::string::npos) << r.err;
+}
+
+TEST(FlagsTest, EnvironmentVariables) {
+  auto r = parse({}, {"ETCD_PROXY=readonly", "ETCD_PROXY_FAILURE_WAIT=100", "PATH=/bin"});
+  ASSERT_EQ(r.exit_code, -1) << r.err;
+  EXPECT_EQ(r.flags.get("proxy"), "readonly");
+  EXPECT_EQ(r.flags.get_uint("proxy-failure-wait"), 100u);
+}
+
+TEST(FlagsTest, FlagWinsOverEnvironment) {
+  auto r = parse({"--proxy", "on"}, {"ETCD_PROXY=readonly"});
+  ASSERT_EQ(r.exit_code, -1);
+  EXPECT_EQ(r.flags.get("proxy"), "on");
+  ASSERT_FALSE(r.infos.empty());
+  EXPECT_NE(r.infos[0].find("shadowed"), std::string::npos);
+}
+
+TEST(FlagsTest, BadEnvironmentValue) {
+  auto r = parse({}, {"ETCD_PROXY=maybe"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("invalid value \"maybe\" for ETCD_PROXY"), std::string::npos);
+}
+
+TEST(FlagsTest, UnknownEnvironmentVariableWarns) {
+  auto r = parse({}, {"ETCD_BOGUS=1", "ETCDCTL_API=2"});
+  ASSERT_EQ(r.exit_code, -1);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0], "unrecognized environment variable ETCD_BOGUS=1");
+}
+
+TEST(FlagsTest, EmptyEnvironmentValueIsUnset) {
+  auto r = parse({}, {"ETCD_PROXY="});
+  EXPECT_EQ(r.flags.get("proxy"), "off");
+}
+
+TEST(FlagsTest, UnsupportedFlagsAreRejected) {
+  auto r = parse({"--cert-file", "/x.pem"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("TLS is not supported yet"), std::string::npos);
+  auto d = parse({"--discovery", "http://127.0.0.1:1/x"});
+  EXPECT_EQ(d.exit_code, 2);
+  EXPECT_NE(d.err.find("discovery is not supported yet"), std::string::npos);
+}
+
+TEST(FlagsTest, LegacyFlagsWarn) {
+  auto r = parse({"-v"});
+  ASSERT_EQ(r.exit_code, -1) << r.err;
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0], "flag \"-v\" is no longer supported - ignoring.");
+}
+
+TEST(FlagsTest, HelpAndVersion) {
+  auto h = parse({"--help"});
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_NE(h.out.find("--proxy-refresh-interval"), std::string::npos);
+  EXPECT_EQ(parse({"-h"}).exit_code, 0);
+  auto v = parse({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find("etcdpp Version:"), std::string::npos);
+}
+
+TEST(InitialClusterTest, Parses) {
+  std::string error;
+  auto c = parse_initial_cluster("m1=http://127.0.0.1:2380,m1=http://127.0.0.1:2480,,"
+                                 "m2=http://127.0.0.1:2381",
+                                 error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->size(), 2u);
+  EXPECT_EQ(c->at("m1").size(), 2u);
+  EXPECT_EQ(all_peer_urls(*c).size(), 3u);
+  EXPECT_FALSE(parse_initial_cluster("m1", error));
+  EXPECT_FALSE(parse_initial_cluster("m1=ftp://x:1", error));
+}
+
+}  // namespace
+}  // namespace etcdpp::cmd

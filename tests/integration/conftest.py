@@ -1,0 +1,291 @@
+"""Fixtures for process-level tests: real etcd 3.4 members and etcdpp proxies on 127.0.0.1.
+
+Every process a test starts is tracked by PID and stopped by PID at the end. Ports come from
+the kernel (bind to port 0). Every wait loop is bounded in time.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+ETCDPP_BIN = os.environ.get("ETCDPP_BIN", os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "src", "cmd", "etcdpp"))
+ETCD_BIN = shutil.which("etcd") or "/usr/bin/etcd"
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None, timeout=5):
+    """Returns (status, headers dict lower-cased, body text). Never raises for HTTP status."""
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data is not None and "Content-Type" not in (headers or {}):
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read().decode()
+
+
+def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except Exception as e:  # noqa: BLE001 - the predicate may fail while starting
+            last = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+class Process:
+    def __init__(self, args, log_path, env=None):
+        self.args = args
+        self.log_path = log_path
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=timeout)
+        self.log.close()
+
+    def kill9(self):
+        self.stop(signal.SIGKILL)
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+class EtcdMember:
+    def __init__(self, name, client_port, peer_port, data_dir, log_dir):
+        self.name = name
+        self.client_port = client_port
+        self.peer_port = peer_port
+        self.data_dir = data_dir
+        self.log_dir = log_dir
+        self.process = None
+        self.advertise = None
+
+    @property
+    def client_url(self):
+        return f"http://127.0.0.1:{self.client_port}"
+
+    @property
+    def peer_url(self):
+        return f"http://127.0.0.1:{self.peer_port}"
+
+    def start(self, initial_cluster, state="new", token="etcdpp-test", advertise=None):
+        self.advertise = advertise or self.client_url
+        args = [ETCD_BIN, "--enable-v2=true", "--name", self.name, "--data-dir", self.data_dir,
+                "--listen-client-urls", self.client_url,
+                "--advertise-client-urls", self.advertise,
+                "--listen-peer-urls", self.peer_url,
+                "--initial-advertise-peer-urls", self.peer_url,
+                "--initial-cluster", initial_cluster,
+                "--initial-cluster-state", state, "--initial-cluster-token", token,
+                "--heartbeat-interval", "50", "--election-timeout", "500"]
+        self.process = Process(args, os.path.join(self.log_dir, f"{self.name}.log"))
+
+    def stop(self):
+        if self.process:
+            self.process.stop()
+
+    def kill9(self):
+        if self.process:
+            self.process.kill9()
+
+
+class EtcdCluster:
+    def __init__(self, tmp_path, size, prefix="m", advertise=None):
+        self.tmp = tmp_path
+        self.members = []
+        for i in range(size):
+            name = f"{prefix}{i}"
+            self.members.append(EtcdMember(name, free_port(), free_port(),
+                                           str(tmp_path / f"{name}.etcd"), str(tmp_path)))
+        self.advertise = advertise or {}
+
+    @property
+    def initial_cluster(self):
+        return ",".join(f"{m.name}={m.peer_url}" for m in self.members)
+
+    def start(self):
+        for m in self.members:
+            m.start(self.initial_cluster, advertise=self.advertise.get(m.name))
+        for m in self.members:
+            wait_until(lambda m=m: http("GET", m.client_url + "/health", timeout=1)[0] == 200,
+                       timeout=20, what=f"etcd member {m.name} healthy")
+        return self
+
+    def stop(self):
+        for m in self.members:
+            m.stop()
+
+    def leader(self):
+        for m in self.running():
+            status, _, body = http("GET", m.client_url + "/v2/stats/self", timeout=2)
+            if status == 200 and json.loads(body).get("state") == "StateLeader":
+                return m
+        return None
+
+    def follower(self):
+        leader = wait_until(self.leader, timeout=10, what="a leader")
+        return [m for m in self.running() if m is not leader][0]
+
+    def running(self):
+        return [m for m in self.members if m.process and m.process.alive()]
+
+    def add_member(self, name):
+        """Adds a member through the members API of a running member and starts it."""
+        m = EtcdMember(name, free_port(), free_port(), str(self.tmp / f"{name}.etcd"),
+                       str(self.tmp))
+        first = self.running()[0]
+
+        def added():
+            # etcd refuses reconfiguration until its peers have been connected for a while
+            # (strict reconfig check): retry for a bounded time.
+            status, _, body = http("POST", first.client_url + "/v2/members",
+                                   json.dumps({"peerURLs": [m.peer_url]}),
+                                   headers={"Content-Type": "application/json"})
+            assert status in (201, 500), body
+            return status == 201
+        wait_until(added, timeout=20, interval=0.5, what="member add accepted")
+        cluster = ",".join(f"{x.name}={x.peer_url}" for x in self.running() + [m])
+        m.start(cluster, state="existing")
+        self.members.append(m)
+        wait_until(lambda: http("GET", m.client_url + "/health", timeout=1)[0] == 200,
+                   timeout=20, what=f"new member {name} healthy")
+        return m
+
+    def remove_member(self, member):
+        first = [m for m in self.running() if m is not member][0]
+        status, _, body = http("GET", first.client_url + "/v2/members")
+        ids = [x["id"] for x in json.loads(body)["members"] if x["name"] == member.name]
+        status, _, body = http("DELETE", first.client_url + f"/v2/members/{ids[0]}")
+        assert status == 204, (status, body)
+        member.stop()
+        self.members.remove(member)
+
+
+class Proxy:
+    def __init__(self, tmp_path, name="proxy", port=None, extra=None, initial_cluster="",
+                 readonly=False, binary=None, data_dir=None):
+        self.port = port or free_port()
+        self.data_dir = data_dir or str(tmp_path / f"{name}.data")
+        self.binary = binary or ETCDPP_BIN
+        args = [self.binary, "--proxy", "readonly" if readonly else "on",
+                "--data-dir", self.data_dir,
+                "--listen-client-urls", self.url]
+        if binary is not None and "etcd" == os.path.basename(binary):
+            args.append("--enable-v2=true")
+        if initial_cluster:
+            args += ["--initial-cluster", initial_cluster]
+        args += list(extra or [])
+        self.process = Process(args, str(tmp_path / f"{name}.log"))
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_listening(self, timeout=15):
+        def ready():
+            assert self.process.alive(), self.process.output()
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        wait_until(ready, timeout=timeout, what=f"proxy on {self.port} listening")
+        return self
+
+    def wait_endpoints(self, n, timeout=15):
+        def count():
+            status, _, body = http("GET", self.url + "/v2/config/local/proxy", timeout=1)
+            return status == 200 and len(json.loads(body)["endpoints"]) == n
+        wait_until(count, timeout=timeout, what=f"{n} endpoint(s) on proxy {self.port}")
+        return self
+
+    def endpoints(self):
+        return json.loads(http("GET", self.url + "/v2/config/local/proxy")[2])["endpoints"]
+
+    def metric(self, line_prefix):
+        body = http("GET", self.url + "/metrics")[2]
+        total = 0.0
+        for line in body.splitlines():
+            if line.startswith(line_prefix):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def fd_count(self):
+        return len(os.listdir(f"/proc/{self.process.pid}/fd"))
+
+    def rss_kb(self):
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        self.process.stop()
+
+
+@pytest.fixture
+def started():
+    """Collects processes/clusters a test starts and stops them all afterwards."""
+    things = []
+
+    def track(thing):
+        things.append(thing)
+        return thing
+
+    yield track
+    for thing in reversed(things):
+        try:
+            thing.stop()
+        except Exception:  # noqa: BLE001 - keep stopping the rest
+            pass
+
+
+@pytest.fixture(scope="module")
+def cluster3(tmp_path_factory):
+    """A 3-member etcd 3.4 cluster shared by a module's non-destructive tests."""
+    c = EtcdCluster(tmp_path_factory.mktemp("cluster3"), 3).start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_proxy(cluster3, tmp_path_factory):
+    p = Proxy(tmp_path_factory.mktemp("proxy"), initial_cluster=cluster3.initial_cluster,
+              extra=["--proxy-refresh-interval", "1000"])
+    p.wait_listening().wait_endpoints(3)
+    yield p
+    p.stop()
