@@ -18,10 +18,10 @@ build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DETCDPP_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# Unit tests under AddressSanitizer/UBSan first, then everything (unit + integration against
-# real etcd 3.4 clusters) on the optimised build; the run ends with ctest's summary.
+# Every test twice: first against the AddressSanitizer/UBSan build, then against the optimised
+# build (unit + integration with real etcd 3.4 clusters); the run ends with ctest's summary.
 test: build build-asan
-	ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure -j $(JOBS)
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure
 	ctest --test-dir $(BUILD) --output-on-failure
 
 unit: build

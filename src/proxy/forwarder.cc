@@ -37,6 +37,7 @@ struct Exchange {
   bool watch = false;
   bool head = false;
   bool client_keep_alive = true;
+  bool client_sent_host = true;  // HTTP/1.0 clients may omit Host
   unsigned client_version = 11;
   base::MonoTime started{};
 };
@@ -118,6 +119,8 @@ asio::awaitable<Outcome> Attempt::run() {
   const auto& cfg = ctx_.config;
   boost::system::error_code ec;
   // At most one extra round, and only after a pooled connection turned out to be closed.
+  // The client's Host is kept (as etcd does); without one, name the member (as Go does).
+  if (!ex_.client_sent_host) ex_.req.set(bhttp::field::host, ep_->url.host_port());
   for (int round = 0; round < 2; ++round) {
     auto conn = ctx_.pool.take_idle(ep_->url.text);
     if (!conn) {
@@ -340,6 +343,7 @@ asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRe
   ex.watch = is_watch_target(req.target());
   ex.client_keep_alive = req.keep_alive();
   ex.client_version = req.version();
+  ex.client_sent_host = req.count(bhttp::field::host) > 0;
   ex.started = ctx_.clock.monotonic();
   ctx_.metrics.on_request(ex.method);
   prepare_upstream_request(req, client_ip, ctx_.proxy_id);

@@ -30,7 +30,7 @@ OPERATIONS = [
     ("DELETE", "/a?prevValue=2", None),
     ("DELETE", "/a", None),                               # 404
     ("PUT", "/_hidden", "value=h"),
-    ("GET", "", None),
+    ("GET", "?sorted=true", None),
     ("HEAD", "/queue", None),
 ]
 
