@@ -122,7 +122,7 @@ asio::awaitable<Outcome> Attempt::run() {
   // The client's Host is kept (as etcd does); without one, name the member (as Go does).
   if (!ex_.client_sent_host) ex_.req.set(bhttp::field::host, ep_->url.host_port());
   for (int round = 0; round < 2; ++round) {
-    auto conn = ctx_.pool.take_idle(ep_->url.text);
+    auto conn = ctx_.pool.take_idle(ep_->url.text, !ex_.idempotent);
     if (!conn) {
       conn = co_await ctx_.pool.connect(ep_->url, cfg.dial_timeout, ec);
       if (!conn) {
@@ -249,6 +249,8 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn,
   }
 
   if (!parser.is_done()) {
+    // The request will not be sent again: an idle watcher should not keep it in memory.
+    ex_.req = ClientRequest();
     if (!content_length) {
       if (ex_.client_version >= 11) {
         res.chunked(true);

@@ -19,6 +19,8 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
+constexpr size_t kFirstReadBytes = 1024;
+
 // The answer to a request that could not be parsed; the connection is closed after it.
 StringResponse request_error(ProxyContext& ctx, const boost::system::error_code& ec) {
   if (ec == bhttp::error::header_limit) {
@@ -65,11 +67,13 @@ void Session::arm_request_deadline() {
 asio::awaitable<void> Session::run() {
   boost::system::error_code ec;
   for (;;) {
-    // Idle keep-alive connections wait here without a deadline and without a read buffer.
+    // Idle keep-alive connections wait here without a deadline. (A plain read, not
+    // async_wait: asio re-arms epoll with a system call on every async_wait.)
     if (buffer_.size() == 0) {
-      co_await socket_.async_wait(asio::socket_base::wait_read,
-                                           asio::redirect_error(asio::use_awaitable, ec));
+      size_t n = co_await socket_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                                                  asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
+      buffer_.commit(n);
     }
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(ctx_.config.max_header_bytes));

@@ -27,14 +27,15 @@ bool looks_open(tcp::socket& socket) {
 UpstreamPool::UpstreamPool(asio::any_io_executor executor, size_t max_idle_per_endpoint)
     : executor_(std::move(executor)), max_idle_per_endpoint_(max_idle_per_endpoint) {}
 
-std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const std::string& endpoint) {
+std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const std::string& endpoint,
+                                                     bool check_open) {
   auto it = idle_.find(endpoint);
   if (it == idle_.end()) return nullptr;
   auto& stack = it->second;
   while (!stack.empty()) {
     auto conn = std::move(stack.back());
     stack.pop_back();
-    if (looks_open(conn->stream.socket())) {
+    if (!check_open || looks_open(conn->stream.socket())) {
       conn->reused = true;
       return conn;
     }

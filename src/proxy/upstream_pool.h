@@ -29,9 +29,10 @@ class UpstreamPool {
  public:
   UpstreamPool(boost::asio::any_io_executor executor, size_t max_idle_per_endpoint);
 
-  // An idle connection to `endpoint` that still looks open, or nullptr. Connections the
-  // member has closed meanwhile are discarded here, so a write is not sent into a dead one.
-  std::unique_ptr<UpstreamConn> take_idle(const std::string& endpoint);
+  // An idle connection to `endpoint`, or nullptr. With `check_open`, connections the member
+  // has closed meanwhile are discarded (one extra system call), so that a request that must
+  // not be replayed is not sent into a dead one; requests that may be retried skip the check.
+  std::unique_ptr<UpstreamConn> take_idle(const std::string& endpoint, bool check_open);
   // Returns a connection whose last response was read completely.
   void give_back(std::unique_ptr<UpstreamConn> conn);
   // Drops idle connections of endpoints that are no longer in the list.

@@ -1,0 +1,157 @@
+"""Endpoint health: a member that answers 5xx or hangs counts as failed for GET/HEAD, which
+are retried on the next endpoint; writes are not. Also: start-up from ETCD_* variables."""
+import json
+import os
+import socket
+import threading
+import time
+
+import pytest
+
+from conftest import EtcdCluster, Proxy, free_port, http, wait_until
+
+
+class FakeServer:
+    """A tiny HTTP server: /members lists `client_urls`; other paths behave per `mode`."""
+
+    def __init__(self, mode, client_urls_fn):
+        self.mode = mode
+        self.client_urls_fn = client_urls_fn
+        self.hits = 0
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.open = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.handle, args=(c,), daemon=True).start()
+
+    def handle(self, c):
+        try:
+            while True:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                line = data.split(b"\r\n", 1)[0]
+                if line.startswith(b"GET /members"):
+                    body = json.dumps([{"id": 1, "name": "fake", "peerURLs": [self.url],
+                                        "clientURLs": self.client_urls_fn()}]).encode()
+                    c.sendall(b"HTTP/1.1 200 OK\r\nX-Etcd-Cluster-Id: 7\r\nContent-Type: "
+                              b"application/json\r\nContent-Length: " + str(len(body)).encode() +
+                              b"\r\n\r\n" + body)
+                    continue
+                self.hits += 1
+                if self.mode == "500":
+                    body = b'{"message":"broken"}'
+                    c.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: " +
+                              str(len(body)).encode() + b"\r\n\r\n" + body)
+                elif self.mode == "hang":
+                    self.open.append(c)
+                    time.sleep(30)
+                    return
+        except OSError:
+            return
+        finally:
+            pass
+
+    def close(self):
+        self.sock.close()
+        for c in self.open:
+            c.close()
+
+
+@pytest.fixture
+def member(tmp_path, started):
+    return started(EtcdCluster(tmp_path, 1).start()).members[0]
+
+
+@pytest.mark.parametrize("mode", ["500", "hang"])
+def test_bad_endpoint_is_skipped_for_reads(started, tmp_path, member, mode):
+    bad = FakeServer(mode, lambda: [bad.url, member.client_url])
+    try:
+        proxy = started(Proxy(tmp_path, initial_cluster=f"fake={bad.url}",
+                              extra=["--proxy-read-timeout", "500",
+                                     "--proxy-failure-wait", "60000"]))
+        proxy.wait_listening().wait_endpoints(2)
+        http("PUT", member.client_url + "/v2/keys/h", "value=ok")
+        for _ in range(6):
+            status, _, body = http("GET", proxy.url + "/v2/keys/h", timeout=5)
+            assert status == 200, body
+            assert json.loads(body)["node"]["value"] == "ok"
+        assert proxy.endpoints() == [member.client_url]
+        kind = "status_5xx" if mode == "500" else "timeout"
+        assert proxy.metric(f'etcdpp_proxy_upstream_errors_total{{endpoint="{bad.url}",'
+                            f'kind="{kind}"}}') >= 1
+        # The bad endpoint is probed and stays out.
+        assert bad.url not in proxy.endpoints()
+    finally:
+        bad.close()
+
+
+def test_writes_to_a_5xx_member_are_not_retried(started, tmp_path, member):
+    bad = FakeServer("500", lambda: [bad.url])
+    try:
+        proxy = started(Proxy(tmp_path, initial_cluster=f"fake={bad.url}"))
+        proxy.wait_listening().wait_endpoints(1)
+        status, _, body = http("PUT", proxy.url + "/v2/keys/w", "value=1")
+        assert status == 500 and body == '{"message":"broken"}'
+        assert bad.hits == 1
+    finally:
+        bad.close()
+
+
+def test_last_endpoint_5xx_is_relayed(started, tmp_path, member):
+    """With no other endpoint to try, the member's own answer is relayed, not a 502."""
+    bad = FakeServer("500", lambda: [bad.url])
+    try:
+        proxy = started(Proxy(tmp_path, initial_cluster=f"fake={bad.url}"))
+        proxy.wait_listening().wait_endpoints(1)
+        status, _, body = http("GET", proxy.url + "/v2/keys/w")
+        assert status == 500 and body == '{"message":"broken"}'
+    finally:
+        bad.close()
+
+
+def test_start_from_environment_only(started, tmp_path, member):
+    port = free_port()
+    env = dict(os.environ, ETCD_PROXY="readonly", ETCD_DATA_DIR=str(tmp_path / "envproxy"),
+               ETCD_LISTEN_CLIENT_URLS=f"http://127.0.0.1:{port}",
+               ETCD_INITIAL_CLUSTER=f"m0={member.peer_url}")
+    from conftest import ETCDPP_BIN, Process
+    p = started(Process([ETCDPP_BIN], str(tmp_path / "env.log"), env=env))
+    wait_until(lambda: http("GET", f"http://127.0.0.1:{port}/v2/keys/", timeout=1)[0] == 200,
+               timeout=10, what="env-configured proxy serving")
+    assert http("PUT", f"http://127.0.0.1:{port}/v2/keys/x", "value=1")[0] == 501
+    assert "recognized and used environment variable ETCD_PROXY=readonly" in p.output()
+
+
+def test_bad_flags_exit_2(tmp_path):
+    import subprocess
+    from conftest import ETCDPP_BIN
+    for args, message in [(["--bogus"], "flag provided but not defined: -bogus"),
+                          (["--proxy", "maybe"], 'invalid value "maybe" for flag -proxy'),
+                          (["--proxy", "on", "--proxy", "on"], "more than once"),
+                          (["--proxy", "on", "--discovery", "http://127.0.0.1:1/t"],
+                           "discovery is not supported yet"),
+                          ([], "member mode is not available yet")]:
+        r = subprocess.run([ETCDPP_BIN] + args, capture_output=True, text=True, timeout=10,
+                           cwd=tmp_path)
+        assert r.returncode == 2, (args, r.stderr)
+        assert message in r.stderr, (args, r.stderr)
+    r = subprocess.run([ETCDPP_BIN, "--version"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and r.stdout.startswith("etcdpp Version:")
