@@ -94,6 +94,7 @@ class Attempt {
   asio::awaitable<Outcome> relay(std::unique_ptr<UpstreamConn>& conn, UpstreamParser& parser,
                                  std::shared_ptr<ClientWatch>& watch);
   asio::awaitable<Outcome> relay_stream(UpstreamConn& conn, UpstreamParser& parser,
+                                        bhttp::response_serializer<bhttp::buffer_body>& sr,
                                         std::shared_ptr<ClientWatch>& watch, bool& upstream_ok);
   void note_failure(std::string_view kind, const boost::system::error_code& ec, bool mark);
 
@@ -209,17 +210,14 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn,
   bool client_keep = ex_.client_keep_alive;
   bool upstream_ok = true;
   Outcome outcome = Outcome::relayed;
+  std::string whole_body;
 
   auto content_length = parser.content_length();
-  if (parser.is_done()) {
-    res.body().data = nullptr;
-    res.body().size = 0;
-    res.body().more = false;
-  } else if (content_length && *content_length <= kWholeBodyMaxBytes) {
+  if (!parser.is_done() && content_length && *content_length <= kWholeBodyMaxBytes) {
     // Read the whole (small) body first: header and body then leave in one write.
-    std::string body(static_cast<size_t>(*content_length), '\0');
-    res.body().data = body.data();
-    res.body().size = body.size();
+    whole_body.resize(static_cast<size_t>(*content_length));
+    res.body().data = whole_body.data();
+    res.body().size = whole_body.size();
     if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
       conn->stream.expires_after(ctx_.config.read_timeout);
     }
@@ -236,20 +234,13 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn,
       note_failure("read_body", ec, false);
       co_return Outcome::give_up;
     }
-    res.body().data = body.data();
-    res.body().size = body.size();
-    res.body().more = false;
-    if (!client_keep) res.keep_alive(false);
-    bhttp::response_serializer<bhttp::buffer_body> sr(res);
-    co_await bhttp::async_write(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
-    if (watch) watch->stop();
-    if (ec) co_return Outcome::client_gone;
-    ctx_.pool.give_back(std::move(conn));
-    co_return client_keep ? Outcome::relayed : Outcome::relayed_close;
-  }
-
-  if (!parser.is_done()) {
-    // The request will not be sent again: an idle watcher should not keep it in memory.
+    res.body().data = whole_body.data();
+    res.body().size = whole_body.size();
+  } else if (parser.is_done()) {
+    res.body().data = nullptr;
+    res.body().size = 0;
+  } else {
+    // Streamed: the request will not be sent again, and an idle watcher should not keep it.
     ex_.req = ClientRequest();
     if (!content_length) {
       if (ex_.client_version >= 11) {
@@ -258,32 +249,36 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn,
         client_keep = false;  // an HTTP/1.0 client reads to end of stream
       }
     }
-    if (!client_keep) res.keep_alive(false);
+  }
+  res.body().more = !parser.is_done();
+  if (!client_keep) res.keep_alive(false);
+  // One serializer for every path: an idle watcher is suspended below for as long as it
+  // waits, so this frame should stay small.
+  bhttp::response_serializer<bhttp::buffer_body> sr(res);
+  if (!parser.is_done()) {
     if (!watch) watch = ClientWatch::start(ex_.client, conn.get());
-    outcome = co_await relay_stream(*conn, parser, watch, upstream_ok);
+    outcome = co_await relay_stream(*conn, parser, sr, watch, upstream_ok);
   } else {
-    if (!client_keep) res.keep_alive(false);
-    bhttp::response_serializer<bhttp::buffer_body> sr(res);
     co_await bhttp::async_write(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) outcome = Outcome::client_gone;
   }
   if (watch) watch->stop();
   if (outcome == Outcome::relayed && !client_keep) outcome = Outcome::relayed_close;
-  if (upstream_ok && parser.is_done() && parser.keep_alive()) {
+  if (upstream_ok && outcome != Outcome::client_gone && parser.is_done() &&
+      parser.keep_alive()) {
     ctx_.pool.give_back(std::move(conn));
   }
   co_return outcome;
 }
 
-asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParser& parser,
-                                               std::shared_ptr<ClientWatch>& watch,
-                                               bool& upstream_ok) {
+asio::awaitable<Outcome> Attempt::relay_stream(
+    UpstreamConn& conn, UpstreamParser& parser, bhttp::response_serializer<bhttp::buffer_body>& sr,
+    std::shared_ptr<ClientWatch>& watch, bool& upstream_ok) {
   boost::system::error_code ec;
   auto& res = parser.get();
   res.body().data = nullptr;
   res.body().size = 0;
   res.body().more = true;
-  bhttp::response_serializer<bhttp::buffer_body> sr(res);
   co_await bhttp::async_write_header(ex_.client, sr,
                                      asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
@@ -295,6 +290,8 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
   size_t chunk_size = kStreamChunkInitialBytes;
   while (!parser.is_done()) {
     if (conn.buffer.size() == 0) {
+      conn.buffer.shrink_to_fit();  // nothing buffered while waiting for the next event
+      chunk = std::vector<char>();
       if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
         conn.stream.expires_after(ctx_.config.read_timeout);
       }
@@ -371,20 +368,23 @@ asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRe
       case Outcome::give_up: give_up = true; break;
     }
   }
-  StringResponse res;
+  // On the heap: every suspended watcher's frame would otherwise carry this response.
+  std::unique_ptr<StringResponse> res;
   if (attempted == 0) {
     ETCDPP_LOG_WARN("zero endpoints currently available");
     ctx_.metrics.on_dropped(ex.method, DropReason::zero_endpoints);
-    res = json_message(ctx_, 503, "httpproxy: zero endpoints currently available");
+    res = std::make_unique<StringResponse>(
+        json_message(ctx_, 503, "httpproxy: zero endpoints currently available"));
   } else {
     ETCDPP_LOG_WARN("unable to get response from {} endpoint(s)", attempted);
     ctx_.metrics.on_dropped(ex.method, DropReason::failed_getting_response);
-    res = json_message(ctx_, 502, "httpproxy: unable to get response from " +
-                                      std::to_string(attempted) + " endpoint(s)");
+    res = std::make_unique<StringResponse>(
+        json_message(ctx_, 502, "httpproxy: unable to get response from " +
+                                    std::to_string(attempted) + " endpoint(s)"));
   }
-  if (!ex.client_keep_alive) res.keep_alive(false);
+  if (!ex.client_keep_alive) res->keep_alive(false);
   boost::system::error_code ec;
-  co_await bhttp::async_write(client, res, asio::redirect_error(asio::use_awaitable, ec));
+  co_await bhttp::async_write(client, *res, asio::redirect_error(asio::use_awaitable, ec));
   co_return !ec && ex.client_keep_alive;
 }
 

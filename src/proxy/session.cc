@@ -97,14 +97,17 @@ asio::awaitable<void> Session::run() {
       // The client went away (before or in the middle of a request): nothing to answer.
       if (is_quiet_close(ec)) break;
       // Too large, too slow or malformed: answer once, then close.
-      auto res = request_error(ctx_, ec);
-      res.keep_alive(false);
+      auto res = std::make_unique<StringResponse>(request_error(ctx_, ec));
+      res->keep_alive(false);
       ETCDPP_LOG_DEBUG("bad request from {}: {}", client_ip_, ec.message());
-      co_await bhttp::async_write(socket_, res, asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_write(socket_, *res, asio::redirect_error(asio::use_awaitable, ec));
       break;
     }
     ClientRequest req = parser.release();
-    if (buffer_.size() == 0 && buffer_.capacity() > 8 * 1024) buffer_.shrink_to_fit();
+    // A long poll may stay idle for hours: it should not hold a read buffer meanwhile.
+    if (buffer_.size() == 0 && (buffer_.capacity() > 8 * 1024 || is_watch_target(req.target()))) {
+      buffer_.shrink_to_fit();
+    }
     bool keep = co_await handle(req);
     if (!keep) break;
   }
@@ -112,7 +115,13 @@ asio::awaitable<void> Session::run() {
   socket_.close(ec);
 }
 
-std::optional<StringResponse> Session::local_answer(ClientRequest& req) {
+std::unique_ptr<StringResponse> Session::local_answer(ClientRequest& req) {
+  auto res = local_answer_value(req);
+  if (!res) return nullptr;
+  return std::make_unique<StringResponse>(std::move(*res));
+}
+
+std::optional<StringResponse> Session::local_answer_value(ClientRequest& req) {
   std::string_view target = req.target();
   if (target.empty() || target.front() != '/') return plain_text(ctx_, 400, "400 Bad Request");
   std::string_view path = target.substr(0, target.find('?'));
@@ -153,7 +162,7 @@ asio::awaitable<bool> Session::handle(ClientRequest& req) {
   bool keep = req.keep_alive();
   // Note: no temporaries with destructors inside co_await expressions (GCC 12 destroys
   // some of them twice); results are named first.
-  std::optional<StringResponse> local = local_answer(req);
+  std::unique_ptr<StringResponse> local = local_answer(req);
   if (local) {
     // Go's server sends no Content-Length for an empty answer to HEAD.
     if (req.method() == bhttp::verb::head && local->body().empty()) {

@@ -26,7 +26,10 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> handle(ClientRequest& req);
   // The answer when the proxy answers itself (local paths, read-only, loops); nullopt when
   // the request is to be forwarded.
-  std::optional<StringResponse> local_answer(ClientRequest& req);
+  // (Returned on the heap so that coroutine frames, which live as long as a watch, do not
+  // carry a response object.)
+  std::unique_ptr<StringResponse> local_answer(ClientRequest& req);
+  std::optional<StringResponse> local_answer_value(ClientRequest& req);
   boost::asio::awaitable<bool> respond(StringResponse& res, bool keep_alive);
   void arm_request_deadline();
 

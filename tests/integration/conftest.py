@@ -212,6 +212,8 @@ class Proxy:
             args += ["--initial-cluster", initial_cluster]
         args += list(extra or [])
         self.process = Process(args, str(tmp_path / f"{name}.log"))
+        # etcd's own proxy exits with -SIGTERM status; etcdpp's must exit 0 on SIGTERM.
+        self.expected_exit = 0 if binary is None else -signal.SIGTERM
 
     @property
     def url(self):
@@ -254,7 +256,21 @@ class Proxy:
         return 0
 
     def stop(self):
+        """Stops the proxy with SIGTERM; it must exit 0 without sanitizer reports."""
         self.process.stop()
+        check_clean_exit(self.process, self.expected_exit)
+
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer")
+
+
+def check_clean_exit(process, expected_exit=0):
+    out = process.output()
+    for marker in SANITIZER_MARKERS:
+        assert marker not in out, f"sanitizer report in {process.log_path}:\n{out[-4000:]}"
+    code = process.proc.returncode
+    assert code in (expected_exit, None), f"{process.args[0]} exited with {code}:\n{out[-2000:]}"
 
 
 @pytest.fixture
@@ -267,11 +283,16 @@ def started():
         return thing
 
     yield track
+    errors = []
     for thing in reversed(things):
         try:
             thing.stop()
-        except Exception:  # noqa: BLE001 - keep stopping the rest
+        except AssertionError as e:  # keep stopping the rest, report at the end
+            errors.append(str(e))
+        except Exception:  # noqa: BLE001
             pass
+    if errors:
+        pytest.fail("\n".join(errors))
 
 
 @pytest.fixture(scope="module")

@@ -223,6 +223,7 @@ def test_corrupt_cluster_file_refuses_to_start(started, tmp_path):
     (data_dir / "proxy").mkdir(parents=True)
     (data_dir / "proxy" / "cluster").write_text("{garbage")
     proxy = started(Proxy(tmp_path, name="corrupt", data_dir=str(data_dir)))
+    proxy.expected_exit = 1
     wait_until(lambda: not proxy.process.alive(), timeout=10, what="exit")
     assert proxy.process.proc.returncode == 1
     assert "cannot parse" in proxy.process.output() and "cluster" in proxy.process.output()
@@ -233,5 +234,6 @@ def test_member_data_dir_is_not_a_proxy(started, tmp_path):
     (data_dir / "proxy").mkdir(parents=True)
     (data_dir / "member").mkdir(parents=True)
     proxy = started(Proxy(tmp_path, name="both", data_dir=str(data_dir)))
+    proxy.expected_exit = 1
     wait_until(lambda: not proxy.process.alive(), timeout=10, what="exit")
     assert "invalid datadir. Both member and proxy directories exist." in proxy.process.output()
