@@ -30,8 +30,8 @@ struct MembersAnswer {
   bool ok = false;
   uint64_t cluster_id = 0;
   std::vector<Member> members;
-  std::string peer_url;                 // which peer answered
-  std::vector<std::string> errors;      // one line per peer that did not give a usable answer
+  std::string peer_url;             // which peer answered
+  std::vector<std::string> errors;  // one line per peer that did not give a usable answer
 };
 
 // Asks each peer URL in order for GET /members; the first usable answer wins. An answer is

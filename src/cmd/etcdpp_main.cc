@@ -37,9 +37,10 @@ void warn_about_stray_entries(const std::filesystem::path& dir) {
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     auto name = entry.path().filename().string();
     if (name != "member" && name != "proxy") {
-      ETCDPP_LOG_WARN("found invalid file/dir {} under data dir {} (Ignore this if you are "
-                      "upgrading etcd)",
-                      name, dir.string());
+      ETCDPP_LOG_WARN(
+          "found invalid file/dir {} under data dir {} (Ignore this if you are "
+          "upgrading etcd)",
+          name, dir.string());
     }
   }
 }
@@ -118,17 +119,18 @@ int main(int argc, char** argv) {
       ETCDPP_LOG_ERROR("invalid datadir. Both member and proxy directories exist.");
       return 1;
     case DataDirKind::member:
-      ETCDPP_LOG_ERROR("the data dir {} belongs to a member (it has member/), and etcdpp's "
-                       "member mode is not available yet",
-                       data_dir.string());
+      ETCDPP_LOG_ERROR(
+          "the data dir {} belongs to a member (it has member/), and etcdpp's "
+          "member mode is not available yet",
+          data_dir.string());
       return 1;
     case DataDirKind::proxy:
       warn_about_stray_entries(data_dir);
-      ETCDPP_LOG_INFO("the server is already initialized as proxy before, starting as etcd "
-                      "proxy...");
+      ETCDPP_LOG_INFO(
+          "the server is already initialized as proxy before, starting as etcd "
+          "proxy...");
       return start_proxy(f, data_dir, proxy_flag == "readonly");
-    case DataDirKind::empty:
-      break;
+    case DataDirKind::empty: break;
   }
   if (proxy_flag == "off") {
     std::fprintf(stderr,

@@ -63,14 +63,17 @@ std::string invalid(const FlagValues& f, const std::string& name, const std::str
 }
 
 std::string unsupported_reason(std::string_view name) {
-  if (name.find("cert") != std::string_view::npos || name.find("key-file") != std::string_view::npos ||
-      name.find("tls") != std::string_view::npos || name.find("ca-file") != std::string_view::npos ||
+  if (name.find("cert") != std::string_view::npos ||
+      name.find("key-file") != std::string_view::npos ||
+      name.find("tls") != std::string_view::npos ||
+      name.find("ca-file") != std::string_view::npos ||
       name.find("crl") != std::string_view::npos || name == "cipher-suites") {
     return "TLS is not supported yet";
   }
   if (name.rfind("discovery", 0) == 0) return "discovery is not supported yet";
   if (name == "cors") return "only the default \"*\" is supported";
-  if (name == "config-file") return "configuration files are not supported yet; use flags or ETCD_* variables";
+  if (name == "config-file")
+    return "configuration files are not supported yet; use flags or ETCD_* variables";
   return "not supported yet";
 }
 
@@ -172,8 +175,7 @@ ParseOutcome parse_flags(const std::vector<std::string>& raw_args,
 
   // Go's flag package: -name and --name alike, =value or a separate value, no abbreviations.
   int style = po::command_line_style::allow_long | po::command_line_style::long_allow_adjacent |
-              po::command_line_style::long_allow_next |
-              po::command_line_style::allow_long_disguise;
+              po::command_line_style::long_allow_next | po::command_line_style::allow_long_disguise;
   po::variables_map vm;
   try {
     auto parsed = po::command_line_parser(args).options(desc).style(style).run();
@@ -249,8 +251,8 @@ ParseOutcome parse_flags(const std::vector<std::string>& raw_args,
     if (spec.support == FlagSupport::legacy) {
       out.warnings.push_back("flag \"-" + name + "\" is no longer supported - ignoring.");
     } else if (spec.support == FlagSupport::unsupported && f.values[name] != spec.default_value) {
-      return usage_error("etcdpp: " + source_of(f, name) + " is not supported: " +
-                         unsupported_reason(name));
+      return usage_error("etcdpp: " + source_of(f, name) +
+                         " is not supported: " + unsupported_reason(name));
     }
   }
   return out;
@@ -277,10 +279,13 @@ std::string usage_text() {
 }
 
 std::string version_text() {
-  return "etcdpp Version: " ETCDPP_VERSION "\n"
+  return "etcdpp Version: " ETCDPP_VERSION
+         "\n"
          "etcd API: v2 (compatible with etcd 3.4)\n"
-         "Git SHA: " ETCDPP_GIT_SHA "\n"
-         "Compiler: " __VERSION__ "\n"
+         "Git SHA: " ETCDPP_GIT_SHA
+         "\n"
+         "Compiler: " __VERSION__
+         "\n"
          "OS/Arch: linux/amd64\n";
 }
 

@@ -1,13 +1,13 @@
 #include "http/fetch.h"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/core/string.hpp>
 
 namespace etcdpp::http {
 
@@ -63,8 +63,7 @@ asio::awaitable<FetchResult> fetch(const Url& url, const FetchRequest& request) 
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(request.body_limit_bytes);
   if (request.method == "HEAD") parser.skip(true);
-  co_await bhttp::async_read(stream, buffer, parser,
-                             asio::redirect_error(asio::use_awaitable, ec));
+  co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     out.error = "read from " + url.text + ": " + ec.message();
     co_return out;

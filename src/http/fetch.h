@@ -22,8 +22,8 @@ struct FetchRequest {
 };
 
 struct FetchResult {
-  bool ok = false;       // a complete response was read
-  std::string error;     // when !ok: what went wrong
+  bool ok = false;    // a complete response was read
+  std::string error;  // when !ok: what went wrong
   unsigned status = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

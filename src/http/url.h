@@ -13,7 +13,7 @@ struct Url {
   std::string scheme;  // "http", "https", "unix", "unixs"
   std::string host;    // without brackets for IPv6 literals
   uint16_t port = 0;
-  std::string text;    // canonical form "scheme://host:port" (IPv6 host in brackets)
+  std::string text;  // canonical form "scheme://host:port" (IPv6 host in brackets)
 
   // "host:port" as used in a Host header or a dial target.
   std::string host_port() const;

@@ -17,12 +17,12 @@ std::shared_ptr<ClientWatch> ClientWatch::start(asio::ip::tcp::socket& client,
 
 void ClientWatch::arm() {
   waiting_ = true;
-  client_.async_wait(asio::socket_base::wait_read,
-                     asio::bind_cancellation_slot(
-                         cancel_.slot(), [self = shared_from_this()](
-                                             const boost::system::error_code& ec) {
-                           self->on_readable(ec);
-                         }));
+  client_.async_wait(
+      asio::socket_base::wait_read,
+      asio::bind_cancellation_slot(
+          cancel_.slot(), [self = shared_from_this()](const boost::system::error_code& ec) {
+            self->on_readable(ec);
+          }));
 }
 
 void ClientWatch::on_readable(const boost::system::error_code& ec) {

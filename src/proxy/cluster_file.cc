@@ -3,12 +3,12 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace etcdpp::proxy {
 

@@ -5,9 +5,8 @@
 namespace etcdpp::proxy {
 
 const std::string& ProxyContext::date() {
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                  clock.wall().time_since_epoch())
-                  .count();
+  auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(clock.wall().time_since_epoch()).count();
   if (secs != date_second_) {
     date_second_ = secs;
     date_text_ = http::http_date(secs);

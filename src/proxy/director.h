@@ -52,11 +52,11 @@ struct DirectorConfig {
 
 // What a refresh did, for logging by the driver.
 struct RefreshOutcome {
-  std::vector<std::string> dropped_self;       // endpoints that are this proxy itself
-  std::vector<std::string> unparsable;         // client URLs that are not valid URLs
-  std::vector<std::string> added;              // new endpoints
-  std::vector<std::string> removed;            // endpoints no longer advertised
-  bool kept_previous = false;                  // the refresh brought no endpoint; old list kept
+  std::vector<std::string> dropped_self;  // endpoints that are this proxy itself
+  std::vector<std::string> unparsable;    // client URLs that are not valid URLs
+  std::vector<std::string> added;         // new endpoints
+  std::vector<std::string> removed;       // endpoints no longer advertised
+  bool kept_previous = false;             // the refresh brought no endpoint; old list kept
 };
 
 class Director {

@@ -49,9 +49,8 @@ void prepare_upstream_request(ClientRequest& req, const std::string& client_ip,
                               const std::string& proxy_id) {
   // X-Forwarded-For: earlier values folded into one line, then the client's address.
   std::string xff;
-  for (auto it = req.find("X-Forwarded-For"); it != req.end() && beast::iequals(
-                                                  it->name_string(), "X-Forwarded-For");
-       ++it) {
+  for (auto it = req.find("X-Forwarded-For");
+       it != req.end() && beast::iequals(it->name_string(), "X-Forwarded-For"); ++it) {
     if (!xff.empty()) xff += ", ";
     xff += it->value();
   }
@@ -104,8 +103,7 @@ class Attempt {
   bool more_endpoints_;
 };
 
-void Attempt::note_failure(std::string_view kind, const boost::system::error_code& ec,
-                           bool mark) {
+void Attempt::note_failure(std::string_view kind, const boost::system::error_code& ec, bool mark) {
   ETCDPP_LOG_WARN("failed to direct request to {}: {} {}", ep_->url.text, kind, ec.message());
   ctx_.metrics.on_upstream_error(ep_->url.text, kind);
   ctx_.metrics.on_dropped(ex_.method, DropReason::failed_sending_request);
@@ -119,9 +117,9 @@ void Attempt::note_failure(std::string_view kind, const boost::system::error_cod
 asio::awaitable<Outcome> Attempt::run() {
   const auto& cfg = ctx_.config;
   boost::system::error_code ec;
-  // At most one extra round, and only after a pooled connection turned out to be closed.
   // The client's Host is kept (as etcd does); without one, name the member (as Go does).
   if (!ex_.client_sent_host) ex_.req.set(bhttp::field::host, ep_->url.host_port());
+  // At most one extra round, and only after a pooled connection turned out to be closed.
   for (int round = 0; round < 2; ++round) {
     auto conn = ctx_.pool.take_idle(ep_->url.text, !ex_.idempotent);
     if (!conn) {
@@ -132,7 +130,8 @@ asio::awaitable<Outcome> Attempt::run() {
       }
     }
     if (cfg.write_timeout.count() > 0) conn->stream.expires_after(cfg.write_timeout);
-    co_await bhttp::async_write(conn->stream, ex_.req, asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_write(conn->stream, ex_.req,
+                                asio::redirect_error(asio::use_awaitable, ec));
     conn->stream.expires_never();
     if (ec) {
       // A request that could not be written completely cannot have been applied.
@@ -184,14 +183,12 @@ asio::awaitable<Outcome> Attempt::run() {
     unsigned status = parser.get().result_int();
     if (status >= 500 && ex_.idempotent && more_endpoints_) {
       if (watch) watch->stop();
-      ETCDPP_LOG_WARN("endpoint {} answered {}; trying the next endpoint", ep_->url.text,
-                      status);
+      ETCDPP_LOG_WARN("endpoint {} answered {}; trying the next endpoint", ep_->url.text, status);
       note_failure("status_5xx", {}, true);
       co_return Outcome::next_endpoint;
     }
     auto elapsed = ctx_.clock.monotonic() - ex_.started;
-    ctx_.metrics.observe_duration(ex_.method,
-                                  std::chrono::duration<double>(elapsed).count());
+    ctx_.metrics.observe_duration(ex_.method, std::chrono::duration<double>(elapsed).count());
     ctx_.metrics.on_handled(ex_.method, status);
     Outcome relayed = co_await relay(conn, parser, watch);
     co_return relayed;
@@ -201,8 +198,7 @@ asio::awaitable<Outcome> Attempt::run() {
   co_return ex_.idempotent ? Outcome::next_endpoint : Outcome::give_up;
 }
 
-asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn,
-                                        UpstreamParser& parser,
+asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, UpstreamParser& parser,
                                         std::shared_ptr<ClientWatch>& watch) {
   boost::system::error_code ec;
   auto& res = parser.get();
@@ -264,23 +260,22 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn,
   }
   if (watch) watch->stop();
   if (outcome == Outcome::relayed && !client_keep) outcome = Outcome::relayed_close;
-  if (upstream_ok && outcome != Outcome::client_gone && parser.is_done() &&
-      parser.keep_alive()) {
+  if (upstream_ok && outcome != Outcome::client_gone && parser.is_done() && parser.keep_alive()) {
     ctx_.pool.give_back(std::move(conn));
   }
   co_return outcome;
 }
 
-asio::awaitable<Outcome> Attempt::relay_stream(
-    UpstreamConn& conn, UpstreamParser& parser, bhttp::response_serializer<bhttp::buffer_body>& sr,
-    std::shared_ptr<ClientWatch>& watch, bool& upstream_ok) {
+asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParser& parser,
+                                               bhttp::response_serializer<bhttp::buffer_body>& sr,
+                                               std::shared_ptr<ClientWatch>& watch,
+                                               bool& upstream_ok) {
   boost::system::error_code ec;
   auto& res = parser.get();
   res.body().data = nullptr;
   res.body().size = 0;
   res.body().more = true;
-  co_await bhttp::async_write_header(ex_.client, sr,
-                                     asio::redirect_error(asio::use_awaitable, ec));
+  co_await bhttp::async_write_header(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     upstream_ok = false;
     co_return Outcome::client_gone;
@@ -378,9 +373,9 @@ asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRe
   } else {
     ETCDPP_LOG_WARN("unable to get response from {} endpoint(s)", attempted);
     ctx_.metrics.on_dropped(ex.method, DropReason::failed_getting_response);
-    res = std::make_unique<StringResponse>(
-        json_message(ctx_, 502, "httpproxy: unable to get response from " +
-                                    std::to_string(attempted) + " endpoint(s)"));
+    res = std::make_unique<StringResponse>(json_message(
+        ctx_, 502,
+        "httpproxy: unable to get response from " + std::to_string(attempted) + " endpoint(s)"));
   }
   if (!ex.client_keep_alive) res->keep_alive(false);
   boost::system::error_code ec;

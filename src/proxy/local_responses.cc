@@ -53,13 +53,11 @@ std::string json_escape(std::string_view text) {
 }
 
 StringResponse json_message(ProxyContext& ctx, unsigned status, std::string_view message) {
-  return make(ctx, status, "application/json",
-              "{\"message\":\"" + json_escape(message) + "\"}", true);
+  return make(ctx, status, "application/json", "{\"message\":\"" + json_escape(message) + "\"}",
+              true);
 }
 
-StringResponse readonly_rejection(ProxyContext& ctx) {
-  return make(ctx, 501, "", "", false);
-}
+StringResponse readonly_rejection(ProxyContext& ctx) { return make(ctx, 501, "", "", false); }
 
 StringResponse method_not_allowed(ProxyContext& ctx) {
   auto res = make(ctx, 405, "text/plain; charset=utf-8", "Method Not Allowed\n", true);
@@ -104,8 +102,7 @@ StringResponse own_health(ProxyContext& ctx) {
 }
 
 StringResponse metrics_response(ProxyContext& ctx) {
-  return make(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.render(),
-              false);
+  return make(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.render(), false);
 }
 
 }  // namespace etcdpp::proxy

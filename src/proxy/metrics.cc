@@ -41,8 +41,9 @@ ProxyMetrics::ProxyMetrics() : registry_(std::make_shared<prometheus::Registry>(
                       .Register(*registry_);
   auto& durations = prometheus::BuildHistogram()
                         .Name("etcd_proxy_handling_duration_seconds")
-                        .Help("Bucketed histogram of handling time of successful events "
-                              "(non-watches), by method (GET/PUT etc.).")
+                        .Help(
+                            "Bucketed histogram of handling time of successful events "
+                            "(non-watches), by method (GET/PUT etc.).")
                         .Register(*registry_);
   handled_family_ = &prometheus::BuildCounter()
                          .Name("etcd_proxy_handled_total")
@@ -110,8 +111,7 @@ void ProxyMetrics::on_local_response(unsigned code) {
 }
 
 void ProxyMetrics::on_upstream_error(const std::string& endpoint, std::string_view kind) {
-  upstream_errors_family_->Add({{"endpoint", endpoint}, {"kind", std::string(kind)}})
-      .Increment();
+  upstream_errors_family_->Add({{"endpoint", endpoint}, {"kind", std::string(kind)}}).Increment();
 }
 
 void ProxyMetrics::set_endpoint_state(const std::string& endpoint, std::string_view state) {

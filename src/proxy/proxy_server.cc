@@ -60,7 +60,8 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ProxyContext& ctx) {
   asio::steady_timer backoff(executor);
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       // Typically EMFILE: back off instead of spinning on the failing accept.
@@ -115,8 +116,8 @@ int run_proxy(const ProxyConfig& config, base::Clock& clock, uint64_t seed) {
     }
     std::sort(from_file.begin(), from_file.end());
     start_peers = from_file;
-    ETCDPP_LOG_INFO("proxy: using peer urls {} from cluster file \"{}\"",
-                    join_urls(start_peers), (proxy_dir / "cluster").string());
+    ETCDPP_LOG_INFO("proxy: using peer urls {} from cluster file \"{}\"", join_urls(start_peers),
+                    (proxy_dir / "cluster").string());
   } else {
     ETCDPP_LOG_INFO("proxy: using peer urls {}", join_urls(start_peers));
   }

@@ -52,8 +52,7 @@ asio::awaitable<bool> Refresher::refresh_once() {
     // W12: the learned peer URLs are all stale; fall back to the configured ones.
     ETCDPP_LOG_WARN("no peer from the cluster file answered; trying the configured peers {}",
                     join(texts(configured_peers_)));
-    auto fallback = co_await client::fetch_members(configured_peers_, cluster_id_,
-                                                   cfg.dial_timeout,
+    auto fallback = co_await client::fetch_members(configured_peers_, cluster_id_, cfg.dial_timeout,
                                                    cfg.membership_request_timeout);
     for (auto& e : fallback.errors) answer.errors.push_back(std::move(e));
     if (fallback.ok) {
@@ -63,10 +62,12 @@ asio::awaitable<bool> Refresher::refresh_once() {
   }
   auto now = ctx_.clock.monotonic();
   if (!answer.ok) {
-    for (const auto& e : answer.errors) ETCDPP_LOG_WARN("could not get cluster response from {}", e);
-    ETCDPP_LOG_WARN("proxy: could not retrieve cluster information from the given URLs; "
-                    "keeping {} endpoint(s)",
-                    ctx_.director.endpoints()->size());
+    for (const auto& e : answer.errors)
+      ETCDPP_LOG_WARN("could not get cluster response from {}", e);
+    ETCDPP_LOG_WARN(
+        "proxy: could not retrieve cluster information from the given URLs; "
+        "keeping {} endpoint(s)",
+        ctx_.director.endpoints()->size());
     ctx_.director.on_refresh_failure(now);
     publish_endpoint_states();
     co_return false;
@@ -98,15 +99,18 @@ void Refresher::apply_members(const std::vector<std::string>& client_urls,
                               const std::vector<std::string>& peer_urls) {
   auto outcome = ctx_.director.on_refresh_success(client_urls, ctx_.clock.monotonic());
   for (const auto& u : outcome.dropped_self) {
-    ETCDPP_LOG_WARN("proxy: ignoring endpoint {}: it is this proxy's own listen address "
-                    "(a member advertises it as its client URL); forwarding there would loop",
-                    u);
+    ETCDPP_LOG_WARN(
+        "proxy: ignoring endpoint {}: it is this proxy's own listen address "
+        "(a member advertises it as its client URL); forwarding there would loop",
+        u);
   }
-  for (const auto& u : outcome.unparsable) ETCDPP_LOG_WARN("proxy: ignoring invalid client URL {}", u);
+  for (const auto& u : outcome.unparsable)
+    ETCDPP_LOG_WARN("proxy: ignoring invalid client URL {}", u);
   for (const auto& u : outcome.added) ETCDPP_LOG_INFO("proxy: endpoint {} added", u);
   for (const auto& u : outcome.removed) ETCDPP_LOG_INFO("proxy: endpoint {} removed", u);
   if (outcome.kept_previous) {
-    ETCDPP_LOG_WARN("proxy: the member list has no usable client URL; keeping the current endpoints");
+    ETCDPP_LOG_WARN(
+        "proxy: the member list has no usable client URL; keeping the current endpoints");
   }
   std::set<std::string> current;
   for (const auto& ep : *ctx_.director.endpoints()) current.insert(ep->url.text);
@@ -155,8 +159,8 @@ void Refresher::publish_endpoint_states() {
 asio::awaitable<void> Refresher::probe(EndpointPtr endpoint) {
   http::FetchRequest req;
   req.target = "/version";
-  req.connect_timeout = ctx_.config.dial_timeout.count() > 0 ? ctx_.config.dial_timeout
-                                                             : base::Millis(1'000);
+  req.connect_timeout =
+      ctx_.config.dial_timeout.count() > 0 ? ctx_.config.dial_timeout : base::Millis(1'000);
   req.timeout = ctx_.config.probe_timeout;
   req.body_limit_bytes = 64 * 1024;
   // Carry our id: a probe that comes back to this proxy is refused (508), not forwarded.
@@ -165,9 +169,10 @@ asio::awaitable<void> Refresher::probe(EndpointPtr endpoint) {
   bool healthy = res.ok && res.status >= 200 && res.status < 300;
   if (stopped_) co_return;
   if (ctx_.director.on_probe_result(*endpoint, healthy, ctx_.clock.monotonic())) {
-    ETCDPP_LOG_INFO("marked endpoint {} available, to retest connectivity (health probe "
-                    "succeeded)",
-                    endpoint->url.text);
+    ETCDPP_LOG_INFO(
+        "marked endpoint {} available, to retest connectivity (health probe "
+        "succeeded)",
+        endpoint->url.text);
   } else if (!healthy) {
     ETCDPP_LOG_DEBUG("health probe of {} failed: {}", endpoint->url.text,
                      res.ok ? "status " + std::to_string(res.status) : res.error);
@@ -191,8 +196,8 @@ asio::awaitable<void> Refresher::run() {
     }
     // Wake at the next deadline, but at least every 250 ms: requests mark endpoints failed
     // between wake-ups and their failure waits must be noticed.
-    auto wait = std::min<base::MonoTime::duration>(ctx_.director.next_deadline() - now,
-                                                   base::Millis(250));
+    auto wait =
+        std::min<base::MonoTime::duration>(ctx_.director.next_deadline() - now, base::Millis(250));
     if (wait < base::Millis(1)) wait = base::Millis(1);
     timer_->expires_after(wait);
     boost::system::error_code ec;

@@ -1,8 +1,8 @@
 #include "proxy/self_addresses.h"
 
-#include <algorithm>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <algorithm>
 
 namespace etcdpp::proxy {
 

@@ -24,7 +24,7 @@ class SelfAddresses {
   bool matches(const http::Url& url) const;
 
  private:
-  std::set<std::pair<std::string, uint16_t>> exact_;   // (host text, port)
+  std::set<std::pair<std::string, uint16_t>> exact_;  // (host text, port)
   std::set<std::pair<boost::asio::ip::address, uint16_t>> addresses_;
   std::set<uint16_t> wildcard_ports_;
   std::vector<boost::asio::ip::address> local_addresses_;

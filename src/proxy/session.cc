@@ -148,8 +148,7 @@ std::optional<StringResponse> Session::local_answer_value(ClientRequest& req) {
                         "proxy; check the members' advertised client URLs");
   }
   if (via.hops >= ctx_.config.max_hops) {
-    ETCDPP_LOG_WARN("forwarding loop: request from {} crossed {} proxies", client_ip_,
-                    via.hops);
+    ETCDPP_LOG_WARN("forwarding loop: request from {} crossed {} proxies", client_ip_, via.hops);
     return json_message(ctx_, 508,
                         "httpproxy: forwarding loop detected: the request crossed " +
                             std::to_string(via.hops) + " proxies (limit " +

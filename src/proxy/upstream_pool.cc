@@ -17,8 +17,8 @@ namespace {
 bool looks_open(tcp::socket& socket) {
   char byte;
   ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return false;                                    // orderly close
-  if (n > 0) return false;                                     // stray bytes: unusable
+  if (n == 0) return false;  // orderly close
+  if (n > 0) return false;   // stray bytes: unusable
   return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
@@ -28,7 +28,7 @@ UpstreamPool::UpstreamPool(asio::any_io_executor executor, size_t max_idle_per_e
     : executor_(std::move(executor)), max_idle_per_endpoint_(max_idle_per_endpoint) {}
 
 std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const std::string& endpoint,
-                                                     bool check_open) {
+                                                      bool check_open) {
   auto it = idle_.find(endpoint);
   if (it == idle_.end()) return nullptr;
   auto& stack = it->second;

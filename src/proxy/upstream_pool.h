@@ -39,10 +39,8 @@ class UpstreamPool {
   void retain(const std::set<std::string>& endpoints);
 
   // Dials `url` (resolving names asynchronously). dial_timeout 0 = no timeout.
-  boost::asio::awaitable<std::unique_ptr<UpstreamConn>> connect(const http::Url& url,
-                                                                std::chrono::milliseconds
-                                                                    dial_timeout,
-                                                                boost::system::error_code& ec);
+  boost::asio::awaitable<std::unique_ptr<UpstreamConn>> connect(
+      const http::Url& url, std::chrono::milliseconds dial_timeout, boost::system::error_code& ec);
 
   size_t idle_count() const;
 

@@ -169,8 +169,8 @@ TEST_F(DirectorTest, RemovedMemberIsDroppedAndAddedMemberUsed) {
 }
 
 TEST_F(DirectorTest, UnparsableUrlsAreSkipped) {
-  auto outcome = director.on_refresh_success({"not a url", "http://127.0.0.1:1001"},
-                                             clock.monotonic());
+  auto outcome =
+      director.on_refresh_success({"not a url", "http://127.0.0.1:1001"}, clock.monotonic());
   EXPECT_EQ(outcome.unparsable, std::vector<std::string>{"not a url"});
   EXPECT_EQ(director.available_count(), 1u);
 }

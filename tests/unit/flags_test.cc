@@ -25,9 +25,9 @@ TEST(FlagsTest, Defaults) {
 
 TEST(FlagsTest, AllFourForms) {
   for (auto args : std::vector<std::vector<std::string>>{{"-proxy", "readonly"},
-                                                        {"--proxy", "readonly"},
-                                                        {"-proxy=readonly"},
-                                                        {"--proxy=readonly"}}) {
+                                                         {"--proxy", "readonly"},
+                                                         {"-proxy=readonly"},
+                                                         {"--proxy=readonly"}}) {
     auto r = parse(args);
     ASSERT_EQ(r.exit_code, -1) << args[0] << ": " << r.err;
     EXPECT_EQ(r.flags.get("proxy"), "readonly");
@@ -56,9 +56,7 @@ TEST(FlagsTest, UnknownFlag) {
   EXPECT_NE(r.err.find("flag provided but not defined: -bogus"), std::string::npos) << r.err;
 }
 
-TEST(FlagsTest, NoAbbreviations) {
-  EXPECT_EQ(parse({"--prox", "on"}).exit_code, 2);
-}
+TEST(FlagsTest, NoAbbreviations) { EXPECT_EQ(parse({"--prox", "on"}).exit_code, 2); }
 
 TEST(FlagsTest, FlagGivenTwice) {
   auto r = parse({"--proxy", "on", "-proxy=readonly"});
@@ -146,9 +144,10 @@ TEST(FlagsTest, HelpAndVersion) {
 
 TEST(InitialClusterTest, Parses) {
   std::string error;
-  auto c = parse_initial_cluster("m1=http://127.0.0.1:2380,m1=http://127.0.0.1:2480,,"
-                                 "m2=http://127.0.0.1:2381",
-                                 error);
+  auto c = parse_initial_cluster(
+      "m1=http://127.0.0.1:2380,m1=http://127.0.0.1:2480,,"
+      "m2=http://127.0.0.1:2381",
+      error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(c->size(), 2u);
   EXPECT_EQ(c->at("m1").size(), 2u);

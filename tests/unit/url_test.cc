@@ -1,5 +1,5 @@
-#include "http/path.h"
 #include "http/url.h"
+#include "http/path.h"
 
 #include <gtest/gtest.h>
 
