@@ -1,8 +1,43 @@
 #include "base/log.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <memory>
+
 namespace etcdpp::base {
+
+namespace {
+
+// %* in a pattern: the message, escaped for a JSON string.
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    for (char c : msg.payload) {
+      switch (c) {
+        case '"': dest.append(std::string_view("\\\"")); break;
+        case '\\': dest.append(std::string_view("\\\\")); break;
+        case '\n': dest.append(std::string_view("\\n")); break;
+        case '\t': dest.append(std::string_view("\\t")); break;
+        case '\r': dest.append(std::string_view("\\r")); break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            dest.append(std::string_view(buf));
+          } else {
+            dest.push_back(c);
+          }
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedMessage>();
+  }
+};
+
+}  // namespace
 
 bool parse_log_level(std::string_view text, LogLevel& out) {
   if (text == "debug") {
@@ -19,9 +54,16 @@ bool parse_log_level(std::string_view text, LogLevel& out) {
   return true;
 }
 
-void init_logging(LogLevel level) {
+void init_logging(LogLevel level, LogFormat format) {
   auto logger = spdlog::stderr_logger_mt("etcdpp");
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%f %^%L%$ | %v");
+  if (format == LogFormat::json) {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+        R"({"level":"%l","ts":"%Y-%m-%dT%H:%M:%S.%f%z","caller":"etcdpp","msg":"%*"})");
+    logger->set_formatter(std::move(formatter));
+  } else {
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%f %L | %v");
+  }
   switch (level) {
     case LogLevel::debug: logger->set_level(spdlog::level::debug); break;
     case LogLevel::info: logger->set_level(spdlog::level::info); break;

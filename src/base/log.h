@@ -13,8 +13,13 @@ enum class LogLevel { debug, info, warn, error };
 // to error). Returns false for anything else.
 bool parse_log_level(std::string_view text, LogLevel& out);
 
+enum class LogFormat {
+  text,  // "2026-11-23 07:39:06.876449 I | message" (etcd's capnslog look)
+  json,  // one JSON object per line: {"level":..,"ts":..,"msg":..} (etcd's --logger zap)
+};
+
 // Sets up the process logger writing to stderr. Call once from main().
-void init_logging(LogLevel level);
+void init_logging(LogLevel level, LogFormat format = LogFormat::text);
 
 }  // namespace etcdpp::base
 

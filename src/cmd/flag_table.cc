@@ -146,7 +146,7 @@ const std::vector<FlagSpec>& flag_table() {
       {"log-level", K::text, "info", S::honoured,
        "Configures log level: debug, info, warn, error, panic, or fatal."},
       {"logger", K::text, "capnslog", S::honoured,
-       "Accepted for compatibility: 'zap' or 'capnslog'; etcdpp has one logger."},
+       "'capnslog' (text lines) or 'zap' (one JSON object per line)."},
       {"log-outputs", K::text, "default", S::honoured,
        "'default' or 'stderr' (etcdpp logs to stderr)."},
       {"log-package-levels", K::text, "", S::unsupported,

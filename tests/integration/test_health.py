@@ -155,3 +155,17 @@ def test_bad_flags_exit_2(tmp_path):
         assert message in r.stderr, (args, r.stderr)
     r = subprocess.run([ETCDPP_BIN, "--version"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0 and r.stdout.startswith("etcdpp Version:")
+
+
+def test_logger_zap_writes_json_lines(started, tmp_path, member):
+    proxy = started(Proxy(tmp_path, name="jsonlog", initial_cluster=f"m0={member.peer_url}",
+                          extra=["--logger", "zap"]))
+    proxy.wait_listening().wait_endpoints(1)
+    lines = [l for l in proxy.process.output().splitlines() if l.strip()]
+    assert len(lines) >= 3
+    for line in lines:
+        entry = json.loads(line)
+        assert entry["level"] in ("info", "warning", "error", "debug")
+        assert entry["msg"] and entry["ts"]
+    assert any('started listening on client requests on "http://' in json.loads(l)["msg"]
+               for l in lines)
