@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
   etcdpp::base::parse_log_level(f.get("log-level"), level);
   if (f.get_bool("debug")) level = etcdpp::base::LogLevel::debug;
   etcdpp::base::init_logging(level, f.get("logger") == "zap" ? etcdpp::base::LogFormat::json
-                                                              : etcdpp::base::LogFormat::text);
+                                                             : etcdpp::base::LogFormat::text);
   for (const auto& w : parsed.warnings) ETCDPP_LOG_WARN("{}", w);
   for (const auto& i : parsed.infos) ETCDPP_LOG_INFO("{}", i);
 

@@ -2,13 +2,17 @@
 
 #include "base/log.h"
 #include "http/headers.h"
+#include "http/serialize.h"
 #include "proxy/client_watch.h"
 #include "proxy/local_responses.h"
 #include "proxy/request_info.h"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+
+#include <array>
 
 namespace etcdpp::proxy {
 
@@ -40,6 +44,7 @@ struct Exchange {
   bool client_sent_host = true;  // HTTP/1.0 clients may omit Host
   unsigned client_version = 11;
   base::MonoTime started{};
+  std::string request_head{};  // the upstream request's head, serialised once (per Host)
 };
 
 constexpr size_t kStreamChunkInitialBytes = 1024;
@@ -92,8 +97,7 @@ class Attempt {
  private:
   asio::awaitable<Outcome> relay(std::unique_ptr<UpstreamConn>& conn, UpstreamParser& parser,
                                  std::shared_ptr<ClientWatch>& watch);
-  asio::awaitable<Outcome> relay_stream(UpstreamConn& conn, UpstreamParser& parser,
-                                        bhttp::response_serializer<bhttp::buffer_body>& sr,
+  asio::awaitable<Outcome> relay_stream(UpstreamConn& conn, UpstreamParser& parser, bool chunked,
                                         std::shared_ptr<ClientWatch>& watch, bool& upstream_ok);
   void note_failure(std::string_view kind, const boost::system::error_code& ec, bool mark);
 
@@ -118,7 +122,11 @@ asio::awaitable<Outcome> Attempt::run() {
   const auto& cfg = ctx_.config;
   boost::system::error_code ec;
   // The client's Host is kept (as etcd does); without one, name the member (as Go does).
-  if (!ex_.client_sent_host) ex_.req.set(bhttp::field::host, ep_->url.host_port());
+  if (!ex_.client_sent_host || ex_.request_head.empty()) {
+    if (!ex_.client_sent_host) ex_.req.set(bhttp::field::host, ep_->url.host_port());
+    ex_.request_head.clear();
+    http::append_request_head(ex_.request_head, ex_.req.base());
+  }
   // At most one extra round, and only after a pooled connection turned out to be closed.
   for (int round = 0; round < 2; ++round) {
     auto conn = ctx_.pool.take_idle(ep_->url.text, !ex_.idempotent);
@@ -130,8 +138,10 @@ asio::awaitable<Outcome> Attempt::run() {
       }
     }
     if (cfg.write_timeout.count() > 0) conn->stream.expires_after(cfg.write_timeout);
-    co_await bhttp::async_write(conn->stream, ex_.req,
-                                asio::redirect_error(asio::use_awaitable, ec));
+    std::array<asio::const_buffer, 2> request{asio::buffer(ex_.request_head),
+                                              asio::buffer(ex_.req.body())};
+    co_await asio::async_write(conn->stream, request,
+                               asio::redirect_error(asio::use_awaitable, ec));
     conn->stream.expires_never();
     if (ec) {
       // A request that could not be written completely cannot have been applied.
@@ -246,16 +256,23 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
       }
     }
   }
-  res.body().more = !parser.is_done();
   if (!client_keep) res.keep_alive(false);
-  // One serializer for every path: an idle watcher is suspended below for as long as it
-  // waits, so this frame should stay small.
-  bhttp::response_serializer<bhttp::buffer_body> sr(res);
+  std::string head;
+  http::append_response_head(head, res.base());
   if (!parser.is_done()) {
-    if (!watch) watch = ClientWatch::start(ex_.client, conn.get());
-    outcome = co_await relay_stream(*conn, parser, sr, watch, upstream_ok);
+    co_await asio::async_write(ex_.client, asio::buffer(head),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      upstream_ok = false;
+      outcome = Outcome::client_gone;
+    } else {
+      head = std::string();  // an idle watcher keeps no copy of the head
+      if (!watch) watch = ClientWatch::start(ex_.client, conn.get());
+      outcome = co_await relay_stream(*conn, parser, res.chunked(), watch, upstream_ok);
+    }
   } else {
-    co_await bhttp::async_write(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
+    std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(whole_body)};
+    co_await asio::async_write(ex_.client, message, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) outcome = Outcome::client_gone;
   }
   if (watch) watch->stop();
@@ -267,21 +284,13 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
 }
 
 asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParser& parser,
-                                               bhttp::response_serializer<bhttp::buffer_body>& sr,
-                                               std::shared_ptr<ClientWatch>& watch,
+                                               bool chunked, std::shared_ptr<ClientWatch>& watch,
                                                bool& upstream_ok) {
   boost::system::error_code ec;
   auto& res = parser.get();
-  res.body().data = nullptr;
-  res.body().size = 0;
-  res.body().more = true;
-  co_await bhttp::async_write_header(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    upstream_ok = false;
-    co_return Outcome::client_gone;
-  }
   // The chunk buffer is allocated only when data is there, so an idle watcher holds none.
   std::vector<char> chunk;
+  std::string framing;
   size_t chunk_size = kStreamChunkInitialBytes;
   while (!parser.is_done()) {
     if (conn.buffer.size() == 0) {
@@ -303,12 +312,20 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) break;
     size_t got = chunk.size() - res.body().size;
-    res.body().data = got ? chunk.data() : nullptr;
-    res.body().size = got;
-    res.body().more = !parser.is_done();
-    if (got == 0 && res.body().more) continue;  // header/chunk framing only
-    co_await bhttp::async_write(ex_.client, sr, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == bhttp::error::need_buffer) ec = {};
+    bool last = parser.is_done();
+    if (got == 0 && !last) continue;  // framing only
+    framing.clear();
+    if (chunked && got > 0) http::append_chunk_size(framing, got);
+    std::array<asio::const_buffer, 3> piece{
+        asio::buffer(framing), asio::buffer(chunk.data(), got),
+        asio::buffer(chunked && got > 0 ? http::kCrlf : std::string_view())};
+    if (chunked && last) {
+      framing.clear();
+      if (got > 0) http::append_chunk_size(framing, got);
+      piece = {asio::buffer(framing), asio::buffer(chunk.data(), got),
+               asio::buffer(got > 0 ? std::string_view("\r\n0\r\n\r\n") : http::kLastChunk)};
+    }
+    co_await asio::async_write(ex_.client, piece, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       upstream_ok = false;
       co_return Outcome::client_gone;
