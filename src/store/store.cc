@@ -1,0 +1,328 @@
+#include "store/store.h"
+
+#include "base/path.h"
+
+#include <cstdio>
+
+namespace etcdpp::store {
+
+namespace {
+
+std::string parent_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Components of an absolute, cleaned path: "/a/b" -> {"a", "b"}; "/" -> {}.
+std::vector<std::string> components(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 1;
+  while (i < path.size()) {
+    size_t slash = path.find('/', i);
+    if (slash == std::string::npos) slash = path.size();
+    out.push_back(path.substr(i, slash - i));
+    i = slash + 1;
+  }
+  return out;
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+
+// The cause text of a failed compare: "[prev != current]" per failed condition.
+std::string compare_failure(std::string_view prev_value, uint64_t prev_index, const Node& node) {
+  std::string cause;
+  if (!prev_value.empty() && prev_value != node.value) {
+    cause = "[" + std::string(prev_value) + " != " + node.value + "]";
+  }
+  if (prev_index != 0 && prev_index != node.modified_index) {
+    if (!cause.empty()) cause += " ";
+    cause += "[" + std::to_string(prev_index) + " != " + std::to_string(node.modified_index) + "]";
+  }
+  return cause;
+}
+
+}  // namespace
+
+const char* action_name(Action action) {
+  switch (action) {
+    case Action::get: return "get";
+    case Action::set: return "set";
+    case Action::create: return "create";
+    case Action::update: return "update";
+    case Action::remove: return "delete";
+    case Action::compare_and_swap: return "compareAndSwap";
+    case Action::compare_and_delete: return "compareAndDelete";
+    case Action::expire: return "expire";
+  }
+  return "unknown";
+}
+
+std::string normalize_key(std::string_view key) {
+  std::string joined = "/";
+  joined += key;
+  return base::clean_absolute_path(joined);
+}
+
+Store::Store(size_t history_capacity)
+    : root_(std::make_unique<Node>()), history_(history_capacity) {
+  root_->path = "/";
+  root_->dir = true;
+}
+
+Result<Node*> Store::find(const std::string& path) const {
+  Node* node = root_.get();
+  for (const auto& part : components(path)) {
+    if (!node->dir) return error(ErrorCode::NotDir, node->path);
+    auto it = node->children.find(part);
+    if (it == node->children.end()) return error(ErrorCode::KeyNotFound, join(node->path, part));
+    node = it->second.get();
+  }
+  return node;
+}
+
+Result<Node*> Store::ensure_dir(const std::string& path, uint64_t index) {
+  Node* node = root_.get();
+  for (const auto& part : components(path)) {
+    auto it = node->children.find(part);
+    if (it == node->children.end()) {
+      auto child = std::make_unique<Node>();
+      child->path = join(node->path, part);
+      child->dir = true;
+      child->created_index = child->modified_index = index;
+      child->parent = node;
+      it = node->children.emplace(part, std::move(child)).first;
+    } else if (!it->second->dir) {
+      return error(ErrorCode::NotDir, it->second->path);
+    }
+    node = it->second.get();
+  }
+  return node;
+}
+
+void Store::set_expiration(Node& node, std::optional<WallTime> expiration) {
+  if (node.expiration) expirations_.erase({*node.expiration, &node});
+  node.expiration = expiration;
+  if (expiration) expirations_.insert({*expiration, &node});
+}
+
+void Store::unlink(Node& node) {
+  if (node.expiration) expirations_.erase({*node.expiration, &node});
+  for (auto& [_, child] : node.children) unlink(*child);
+}
+
+std::unique_ptr<Node> Store::detach(Node& node) {
+  unlink(node);
+  Node* parent = node.parent;
+  auto it = parent->children.find(node.name());
+  std::unique_ptr<Node> owned = std::move(it->second);
+  parent->children.erase(it);
+  return owned;
+}
+
+NodeView Store::view(const Node& node) const {
+  NodeView v;
+  if (&node != root_.get()) v.key = node.path;
+  v.dir = node.dir;
+  if (!node.dir) v.value = node.value;
+  v.expiration = node.expiration;
+  v.modified_index = node.modified_index;
+  v.created_index = node.created_index;
+  return v;
+}
+
+NodeView Store::listing(const Node& node, bool recursive) const {
+  NodeView v = view(node);
+  for (const auto& [_, child] : node.children) {
+    if (child->hidden()) continue;
+    v.nodes.push_back(recursive && child->dir ? listing(*child, true) : view(*child));
+  }
+  return v;
+}
+
+Result<Node*> Store::find_compared_file(std::string_view key, std::string_view prev_value,
+                                        uint64_t prev_index) const {
+  std::string path = normalize_key(key);
+  if (path == "/") return error(ErrorCode::RootReadOnly, "/");
+  auto found = find(path);
+  if (!found) return found.error();
+  if ((*found)->dir) return error(ErrorCode::NotFile, path);
+  std::string cause = compare_failure(prev_value, prev_index, **found);
+  if (!cause.empty()) return error(ErrorCode::TestFailed, cause);
+  return found;
+}
+
+Event Store::modify_file(Node& node, Action action, std::string_view value,
+                         std::optional<WallTime> expiration, bool refresh) {
+  Event e;
+  e.action = action;
+  e.index = index_ + 1;
+  e.refresh = refresh;
+  e.prev_node = view(node);
+  if (!refresh) node.value = std::string(value);
+  node.modified_index = e.index;
+  set_expiration(node, expiration);
+  e.node = view(node);
+  return commit(std::move(e));
+}
+
+Event Store::remove_node(Node& node, Action action) {
+  uint64_t next = index_ + 1;
+  Event e;
+  e.action = action;
+  e.index = next;
+  e.prev_node = view(node);
+  // The event's node names what went away: no value, the new index.
+  e.node.key = node.path;
+  e.node.dir = node.dir;
+  e.node.created_index = node.created_index;
+  e.node.modified_index = next;
+  detach(node);
+  return commit(std::move(e));
+}
+
+Event Store::commit(Event event) {
+  index_ = event.index;
+  history_.add(event);
+  return event;
+}
+
+Result<Event> Store::get(std::string_view key, bool recursive) const {
+  auto node = find(normalize_key(key));
+  if (!node) return node.error();
+  Event e;
+  e.action = Action::get;
+  e.node = (*node)->dir ? listing(**node, recursive) : view(**node);
+  e.index = index_;
+  return e;
+}
+
+Result<Event> Store::put_new(const std::string& path, bool dir, std::string_view value,
+                             std::optional<WallTime> expiration, uint64_t index, Action action) {
+  auto parent = ensure_dir(parent_of(path), index);
+  if (!parent) return parent.error();
+  auto node = std::make_unique<Node>();
+  node->path = path;
+  node->dir = dir;
+  if (!dir) node->value = std::string(value);
+  node->created_index = node->modified_index = index;
+  node->parent = *parent;
+  Node& ref = *node;
+  (*parent)->children[ref.name()] = std::move(node);
+  set_expiration(ref, expiration);
+  Event e;
+  e.action = action;
+  e.node = view(ref);
+  e.index = index;
+  return e;
+}
+
+Result<Event> Store::set(std::string_view key, bool dir, std::string_view value,
+                         std::optional<WallTime> expiration, bool refresh) {
+  std::string path = normalize_key(key);
+  if (path == "/") return error(ErrorCode::RootReadOnly, "/");
+  uint64_t next = index_ + 1;
+  std::optional<NodeView> prev;
+  std::string kept_value(value);
+  auto existing = find(path);
+  if (existing) {
+    Node& old = **existing;
+    if (old.dir) return error(ErrorCode::NotFile, path);
+    prev = view(old);
+    if (refresh) kept_value = old.value;
+    detach(old);
+  } else if (refresh) {
+    return existing.error();
+  } else if (existing.error().code == ErrorCode::NotDir) {
+    return existing.error();
+  }
+  auto e = put_new(path, dir && !refresh, kept_value, expiration, next, Action::set);
+  if (!e) return e;
+  e->prev_node = std::move(prev);
+  e->refresh = refresh;
+  return commit(std::move(*e));
+}
+
+Result<Event> Store::create(std::string_view key, bool dir, std::string_view value, bool unique,
+                            std::optional<WallTime> expiration) {
+  std::string path = normalize_key(key);
+  uint64_t next = index_ + 1;
+  if (unique) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%020llu", static_cast<unsigned long long>(next));
+    path = join(path, name);
+  }
+  if (path == "/") return error(ErrorCode::RootReadOnly, "/");
+  auto existing = find(path);
+  if (existing) return error(ErrorCode::NodeExist, path);
+  if (existing.error().code == ErrorCode::NotDir) return existing.error();
+  auto e = put_new(path, dir, value, expiration, next, Action::create);
+  if (!e) return e;
+  return commit(std::move(*e));
+}
+
+Result<Event> Store::update(std::string_view key, std::string_view value,
+                            std::optional<WallTime> expiration, bool refresh) {
+  std::string path = normalize_key(key);
+  if (path == "/") return error(ErrorCode::RootReadOnly, "/");
+  auto found = find(path);
+  if (!found) return found.error();
+  Node& node = **found;
+  if (!node.dir) return modify_file(node, Action::update, value, expiration, refresh);
+  if (!value.empty()) return error(ErrorCode::NotFile, path);
+  Event e;
+  e.action = Action::update;
+  e.index = index_ + 1;
+  e.refresh = refresh;
+  e.prev_node = view(node);
+  // etcd's quirk: the event reports the new index, the directory keeps its old one.
+  set_expiration(node, expiration);
+  e.node = view(node);
+  e.node.modified_index = e.index;
+  return commit(std::move(e));
+}
+
+Result<Event> Store::compare_and_swap(std::string_view key, std::string_view prev_value,
+                                      uint64_t prev_index, std::string_view value,
+                                      std::optional<WallTime> expiration, bool refresh) {
+  auto node = find_compared_file(key, prev_value, prev_index);
+  if (!node) return node.error();
+  return modify_file(**node, Action::compare_and_swap, value, expiration, refresh);
+}
+
+Result<Event> Store::remove(std::string_view key, bool dir, bool recursive) {
+  std::string path = normalize_key(key);
+  if (path == "/") return error(ErrorCode::RootReadOnly, "/");
+  if (recursive) dir = true;
+  auto found = find(path);
+  if (!found) return found.error();
+  Node& node = **found;
+  if (node.dir && !dir) return error(ErrorCode::NotFile, path);
+  if (node.dir && !node.children.empty() && !recursive) {
+    return error(ErrorCode::DirNotEmpty, path);
+  }
+  return remove_node(node, Action::remove);
+}
+
+Result<Event> Store::compare_and_delete(std::string_view key, std::string_view prev_value,
+                                        uint64_t prev_index) {
+  auto node = find_compared_file(key, prev_value, prev_index);
+  if (!node) return node.error();
+  return remove_node(**node, Action::compare_and_delete);
+}
+
+std::vector<Event> Store::delete_expired(WallTime now) {
+  std::vector<Event> events;
+  while (!expirations_.empty() && expirations_.begin()->first <= now) {
+    events.push_back(remove_node(*expirations_.begin()->second, Action::expire));
+  }
+  return events;
+}
+
+std::optional<WallTime> Store::next_expiration() const {
+  if (expirations_.empty()) return std::nullopt;
+  return expirations_.begin()->first;
+}
+
+}  // namespace etcdpp::store

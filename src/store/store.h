@@ -1,0 +1,102 @@
+#pragma once
+// The v2 keyspace: a tree of files and directories with a global index, TTLs, compare-and-swap
+// and an event history.
+//
+// Pure state machine: no I/O, threads or clock. Every write is an "apply" of a committed
+// request: TTLs arrive as absolute expiration times (the member that took the request turned
+// `ttl` into `now + ttl`), and expiry happens only when delete_expired(now) is applied with the
+// leader's time (a SYNC entry), so every replica makes the same changes in the same order.
+//
+// Indexes: every successful write, expiry and refresh increments index() by exactly one; a
+// failed operation changes nothing. Store errors carry the index before the operation.
+#include "store/error.h"
+#include "store/history.h"
+#include "store/node.h"
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace etcdpp::store {
+
+using base::WallTime;
+
+class Store {
+ public:
+  static constexpr size_t kHistoryCapacity = 1000;
+
+  explicit Store(size_t history_capacity = kHistoryCapacity);
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  uint64_t index() const { return index_; }
+
+  // GET: a file, or a directory with its visible children (all levels when recursive).
+  // Children are always listed in key order (a valid answer for sorted=false too).
+  Result<Event> get(std::string_view key, bool recursive) const;
+
+  // PUT without conditions: creates or replaces a file (or creates a directory when `dir`).
+  // A refresh keeps the current value and only resets the TTL (the key must exist).
+  Result<Event> set(std::string_view key, bool dir, std::string_view value,
+                    std::optional<WallTime> expiration, bool refresh = false);
+  // PUT prevExist=false, and POST (unique: the key gets a 20-digit in-order name below `key`).
+  Result<Event> create(std::string_view key, bool dir, std::string_view value, bool unique,
+                       std::optional<WallTime> expiration);
+  // PUT prevExist=true without conditions.
+  Result<Event> update(std::string_view key, std::string_view value,
+                       std::optional<WallTime> expiration, bool refresh = false);
+  // PUT with prevValue (non-empty) and/or prevIndex (non-zero).
+  Result<Event> compare_and_swap(std::string_view key, std::string_view prev_value,
+                                 uint64_t prev_index, std::string_view value,
+                                 std::optional<WallTime> expiration, bool refresh = false);
+  // DELETE (recursive implies dir).
+  Result<Event> remove(std::string_view key, bool dir, bool recursive);
+  // DELETE with prevValue and/or prevIndex.
+  Result<Event> compare_and_delete(std::string_view key, std::string_view prev_value,
+                                   uint64_t prev_index);
+  // Applies a SYNC: removes every node whose expiration is <= now, earliest first, one
+  // `expire` event (and one index) each.
+  std::vector<Event> delete_expired(WallTime now);
+  // The earliest expiration in the tree, if any (to know when a SYNC is worth proposing).
+  std::optional<WallTime> next_expiration() const;
+
+  const EventHistory& history() const { return history_; }
+
+ private:
+  // Walks to `path`: error 100 (cause: the first missing component) or 104 (cause: a file on
+  // the way).
+  Result<Node*> find(const std::string& path) const;
+  // Walks to the directory `path`, creating missing directories with `index`.
+  Result<Node*> ensure_dir(const std::string& path, uint64_t index);
+  Result<Event> put_new(const std::string& path, bool dir, std::string_view value,
+                        std::optional<WallTime> expiration, uint64_t index, Action action);
+  Error error(ErrorCode code, std::string cause) const { return {code, std::move(cause), index_}; }
+  Event commit(Event event);
+  // The file at `key` when it passes the compare (CAS and CAD): errors 107, 100, 104, 102, 101.
+  Result<Node*> find_compared_file(std::string_view key, std::string_view prev_value,
+                                   uint64_t prev_index) const;
+  // Changes a file in place (update, CAS): keeps createdIndex; a refresh keeps the value.
+  Event modify_file(Node& node, Action action, std::string_view value,
+                    std::optional<WallTime> expiration, bool refresh);
+  // Removes `node` (and its subtree) as one event of `action` (delete, CAD, expire).
+  Event remove_node(Node& node, Action action);
+
+  void set_expiration(Node& node, std::optional<WallTime> expiration);
+  void unlink(Node& node);  // drops TTL entries of the whole subtree
+  std::unique_ptr<Node> detach(Node& node);
+
+  NodeView view(const Node& node) const;
+  NodeView listing(const Node& node, bool recursive) const;
+
+  std::unique_ptr<Node> root_;
+  uint64_t index_ = 0;
+  std::set<std::pair<WallTime, Node*>> expirations_;
+  EventHistory history_;
+};
+
+// "/" + key, cleaned like Go's path.Clean (the store's key normalisation).
+std::string normalize_key(std::string_view key);
+
+}  // namespace etcdpp::store
