@@ -43,6 +43,12 @@ std::string compare_failure(std::string_view prev_value, uint64_t prev_index, co
   return cause;
 }
 
+// Paths of a subtree, children before their parent (the order etcd tells watchers in).
+void collect_post_order(const Node& node, std::vector<std::string>& out) {
+  for (const auto& [_, child] : node.children) collect_post_order(*child, out);
+  out.push_back(node.path);
+}
+
 }  // namespace
 
 const char* action_name(Action action) {
@@ -178,14 +184,30 @@ Event Store::remove_node(Node& node, Action action) {
   e.node.dir = node.dir;
   e.node.created_index = node.created_index;
   e.node.modified_index = next;
+  std::vector<std::string> removed;
+  collect_post_order(node, removed);
   detach(node);
-  return commit(std::move(e));
+  return commit(std::move(e), removed);
 }
 
-Event Store::commit(Event event) {
+Event Store::commit(Event event, const std::vector<std::string>& removed_paths) {
   index_ = event.index;
   history_.add(event);
+  for (const auto& path : removed_paths) hub_.notify_removed(event, path);
+  if (!event.refresh) hub_.notify(event);
   return event;
+}
+
+Result<std::shared_ptr<Watcher>> Store::watch(std::string_view key, bool recursive, bool stream,
+                                              uint64_t since_index) {
+  std::string path = normalize_key(key);
+  if (since_index == 0) since_index = index_ + 1;
+  auto found = history_.scan(path, recursive, since_index, index_);
+  if (!found) return found.error();
+  if (*found) {
+    return WatcherHub::answered(**found, recursive, stream, since_index, index_);
+  }
+  return hub_.add(path, recursive, stream, since_index, index_);
 }
 
 Result<Event> Store::get(std::string_view key, bool recursive) const {

@@ -12,6 +12,7 @@
 #include "store/error.h"
 #include "store/history.h"
 #include "store/node.h"
+#include "store/watcher_hub.h"
 
 #include <optional>
 #include <set>
@@ -64,6 +65,13 @@ class Store {
 
   const EventHistory& history() const { return history_; }
 
+  // GET ?wait=true. since_index 0 = the next event. An event already in the history is
+  // answered at once (the watcher is then not registered); an index older than the history
+  // is error 401. Registered watchers receive later events until removed or cancelled.
+  Result<std::shared_ptr<Watcher>> watch(std::string_view key, bool recursive, bool stream,
+                                         uint64_t since_index);
+  WatcherHub& watchers() { return hub_; }
+
  private:
   // Walks to `path`: error 100 (cause: the first missing component) or 104 (cause: a file on
   // the way).
@@ -73,7 +81,9 @@ class Store {
   Result<Event> put_new(const std::string& path, bool dir, std::string_view value,
                         std::optional<WallTime> expiration, uint64_t index, Action action);
   Error error(ErrorCode code, std::string cause) const { return {code, std::move(cause), index_}; }
-  Event commit(Event event);
+  // Records `event` and tells the watchers: first those of every removed node (post-order,
+  // as etcd), then those of the event's key and its ancestors (never for a refresh).
+  Event commit(Event event, const std::vector<std::string>& removed_paths = {});
   // The file at `key` when it passes the compare (CAS and CAD): errors 107, 100, 104, 102, 101.
   Result<Node*> find_compared_file(std::string_view key, std::string_view prev_value,
                                    uint64_t prev_index) const;
@@ -94,6 +104,7 @@ class Store {
   uint64_t index_ = 0;
   std::set<std::pair<WallTime, Node*>> expirations_;
   EventHistory history_;
+  WatcherHub hub_;
 };
 
 // "/" + key, cleaned like Go's path.Clean (the store's key normalisation).
