@@ -1,0 +1,297 @@
+#include "wal/wal.h"
+
+#include <boost/crc.hpp>
+
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace etcdpp::wal {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kHeaderBytes = 8;
+
+uint32_t read_u32(const char* p) {
+  return static_cast<uint32_t>(static_cast<unsigned char>(p[0])) |
+         static_cast<uint32_t>(static_cast<unsigned char>(p[1])) << 8 |
+         static_cast<uint32_t>(static_cast<unsigned char>(p[2])) << 16 |
+         static_cast<uint32_t>(static_cast<unsigned char>(p[3])) << 24;
+}
+
+void write_u32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+std::string errno_text(const std::string& what, const fs::path& path) {
+  return what + " " + path.string() + ": " + std::strerror(errno);
+}
+
+bool fsync_dir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+struct SegmentName {
+  uint64_t seq = 0;
+  uint64_t first_record = 0;
+};
+
+std::optional<SegmentName> parse_segment_name(const std::string& name) {
+  SegmentName out;
+  unsigned long long a = 0, b = 0;
+  char tail[8] = {};
+  if (name.size() != 16 + 1 + 16 + 4 ||
+      std::sscanf(name.c_str(), "%16llx-%16llx%4s", &a, &b, tail) != 3 ||
+      std::string(tail) != ".wal") {
+    return std::nullopt;
+  }
+  out.seq = a;
+  out.first_record = b;
+  return out;
+}
+
+std::string segment_file_name(uint64_t seq, uint64_t first_record) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%016llx-%016llx.wal", static_cast<unsigned long long>(seq),
+                static_cast<unsigned long long>(first_record));
+  return buf;
+}
+
+bool all_zero(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == 0; });
+}
+
+// Result of reading one segment.
+struct SegmentScan {
+  std::vector<Record> records;
+  uint64_t good_bytes = 0;   // offset just past the last good record
+  std::string bad_reason;    // empty: the whole file was good
+  bool bad_is_tail = false;  // the bad bytes run to the end of the file (a torn write)
+};
+
+SegmentScan scan_segment(const std::string& data) {
+  SegmentScan scan;
+  size_t off = 0;
+  while (off < data.size()) {
+    if (data.size() - off < kHeaderBytes) {
+      scan.bad_reason = "partial record header";
+      scan.bad_is_tail = true;
+      break;
+    }
+    uint32_t length = read_u32(data.data() + off);
+    uint32_t crc = read_u32(data.data() + off + 4);
+    if (length == 0 || length > kMaxRecordBytes) {
+      scan.bad_reason = "invalid record length " + std::to_string(length);
+      // Zeroed space after the last record (blocks allocated, data never written).
+      scan.bad_is_tail = all_zero(std::string_view(data).substr(off));
+      break;
+    }
+    if (data.size() - off - kHeaderBytes < length) {
+      scan.bad_reason = "partial record";
+      scan.bad_is_tail = true;
+      break;
+    }
+    std::string_view body(data.data() + off + kHeaderBytes, length);
+    if (crc32c(body) != crc) {
+      scan.bad_reason = "checksum mismatch";
+      size_t end = off + kHeaderBytes + length;
+      // Only the very last record may be torn; after it there may be zeroes, nothing else.
+      scan.bad_is_tail = all_zero(std::string_view(data).substr(end));
+      break;
+    }
+    scan.records.push_back(Record{static_cast<uint8_t>(body[0]), std::string(body.substr(1))});
+    off += kHeaderBytes + length;
+    scan.good_bytes = off;
+  }
+  return scan;
+}
+
+bool read_file(const fs::path& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+}  // namespace
+
+uint32_t crc32c(std::string_view data) {
+  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
+  crc.process_bytes(data.data(), data.size());
+  return crc.checksum();
+}
+
+std::optional<Wal> Wal::open(const fs::path& dir, const Options& options,
+                             std::vector<Record>& replayed, std::string& error) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    error = "wal: cannot create " + dir.string() + ": " + ec.message();
+    return std::nullopt;
+  }
+  std::vector<std::pair<SegmentName, fs::path>> segments;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    auto name = parse_segment_name(entry.path().filename().string());
+    if (name) segments.emplace_back(*name, entry.path());
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const auto& a, const auto& b) { return a.first.seq < b.first.seq; });
+
+  Wal wal;
+  wal.dir_ = dir;
+  wal.options_ = options;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto& [name, path] = segments[i];
+    if (name.seq != i || name.first_record != wal.records_) {
+      error = "wal: segment " + path.string() + " is out of sequence (expected sequence " +
+              std::to_string(i) + " starting at record " + std::to_string(wal.records_) +
+              "): a segment is missing or was renamed";
+      return std::nullopt;
+    }
+    std::string data;
+    if (!read_file(path, data)) {
+      error = errno_text("wal: cannot read", path);
+      return std::nullopt;
+    }
+    SegmentScan scan = scan_segment(data);
+    bool last = i + 1 == segments.size();
+    if (!scan.bad_reason.empty()) {
+      if (!last || !scan.bad_is_tail) {
+        error = "wal: corrupt record in " + path.string() + " at offset " +
+                std::to_string(scan.good_bytes) + ": " + scan.bad_reason +
+                " (refusing to start; the data directory needs attention)";
+        return std::nullopt;
+      }
+      // A torn tail: cut it off durably before appending after it.
+      if (::truncate(path.c_str(), static_cast<off_t>(scan.good_bytes)) != 0) {
+        error = errno_text("wal: cannot truncate", path);
+        return std::nullopt;
+      }
+      wal.repaired_bytes_ = data.size() - scan.good_bytes;
+    }
+    wal.records_ += scan.records.size();
+    for (auto& r : scan.records) replayed.push_back(std::move(r));
+    if (last) {
+      wal.fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      if (wal.fd_ < 0) {
+        error = errno_text("wal: cannot open", path);
+        return std::nullopt;
+      }
+      if (wal.repaired_bytes_ > 0 && ::fsync(wal.fd_) != 0) {
+        error = errno_text("wal: cannot fsync", path);
+        return std::nullopt;
+      }
+      wal.seq_ = name.seq;
+      wal.segment_size_ = scan.good_bytes;
+    }
+  }
+  wal.segment_count_ = segments.size();
+  if (segments.empty()) {
+    error = wal.start_segment();
+    if (!error.empty()) return std::nullopt;
+  }
+  return std::optional<Wal>(std::move(wal));
+}
+
+Wal::Wal(Wal&& other) noexcept { *this = std::move(other); }
+
+Wal& Wal::operator=(Wal&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    dir_ = std::move(other.dir_);
+    options_ = other.options_;
+    fd_ = std::exchange(other.fd_, -1);
+    seq_ = other.seq_;
+    records_ = other.records_;
+    segment_size_ = other.segment_size_;
+    repaired_bytes_ = other.repaired_bytes_;
+    segment_count_ = other.segment_count_;
+  }
+  return *this;
+}
+
+Wal::~Wal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string Wal::start_segment() {
+  uint64_t seq = segment_count_ == 0 ? 0 : seq_ + 1;
+  auto path = dir_ / segment_file_name(seq, records_);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return errno_text("wal: cannot create", path);
+  if (!fsync_dir(dir_)) {
+    ::close(fd);
+    return errno_text("wal: cannot fsync directory", dir_);
+  }
+  if (fd_ >= 0) {
+    // The previous segment is complete: make it durable before leaving it.
+    if (::fdatasync(fd_) != 0) {
+      ::close(fd);
+      return errno_text("wal: cannot fsync the previous segment in", dir_);
+    }
+    ::close(fd_);
+  }
+  fd_ = fd;
+  seq_ = seq;
+  segment_size_ = 0;
+  ++segment_count_;
+  return {};
+}
+
+std::string Wal::append(const Record& record) {
+  if (record.payload.size() + 1 > kMaxRecordBytes) {
+    return "wal: record of " + std::to_string(record.payload.size()) + " bytes exceeds the limit";
+  }
+  if (segment_size_ >= options_.segment_bytes) {
+    auto err = start_segment();
+    if (!err.empty()) return err;
+  }
+  std::string body;
+  body.reserve(record.payload.size() + 1);
+  body.push_back(static_cast<char>(record.type));
+  body += record.payload;
+  char header[kHeaderBytes];
+  write_u32(header, static_cast<uint32_t>(body.size()));
+  write_u32(header + 4, crc32c(body));
+  iovec iov[2] = {{header, kHeaderBytes}, {body.data(), body.size()}};
+  size_t total = kHeaderBytes + body.size();
+  size_t done = 0;
+  while (done < total) {
+    ssize_t n = ::writev(fd_, iov, 2);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_text("wal: cannot write to", dir_);
+    done += static_cast<size_t>(n);
+    // Advance the iovecs past what was written (short writes are rare but legal).
+    size_t skip = static_cast<size_t>(n);
+    for (auto& v : iov) {
+      size_t take = std::min(skip, v.iov_len);
+      v.iov_base = static_cast<char*>(v.iov_base) + take;
+      v.iov_len -= take;
+      skip -= take;
+    }
+  }
+  segment_size_ += total;
+  ++records_;
+  return {};
+}
+
+std::string Wal::sync() {
+  if (::fdatasync(fd_) != 0) return errno_text("wal: cannot fsync", dir_);
+  return {};
+}
+
+}  // namespace etcdpp::wal

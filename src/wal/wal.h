@@ -1,0 +1,82 @@
+#pragma once
+// Write-ahead log: the durable record of everything a member has accepted.
+//
+// Layout: <dir>/<seq:016x>-<first_index:016x>.wal segment files, written in order. A segment
+// is closed once it exceeds segment_bytes and the next one starts with the following record.
+//
+// Record framing (little-endian):
+//   u32 length   bytes of type + payload (at most kMaxRecordBytes)
+//   u32 crc      CRC-32C of type + payload
+//   u8  type     kind of record (the caller's meaning)
+//   ... payload
+//
+// Durability contract: append() buffers in the kernel; nothing is durable until sync()
+// returns (fdatasync of the segment; the directory is fsynced when a segment is created).
+// Callers acknowledge a write only after the sync() that covers it — and may cover many
+// appends with one sync (group commit).
+//
+// Opening a log replays every record. A crash can leave the *tail* of the last segment torn
+// (a partial header, a partial record, or a record whose CRC does not match because its bytes
+// never reached the disk): that tail is cut off and the log continues from the last good
+// record. A bad record anywhere else — an earlier segment, or followed by good records — is
+// corruption: open() fails with a message naming the file and the byte offset, and nothing
+// is repaired silently.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace etcdpp::wal {
+
+struct Record {
+  uint8_t type = 0;
+  std::string payload;
+};
+
+struct Options {
+  uint64_t segment_bytes = 64 * 1024 * 1024;
+};
+
+constexpr uint32_t kMaxRecordBytes = 64 * 1024 * 1024;
+
+class Wal {
+ public:
+  // Opens (creating the directory if needed) and replays the log into `replayed`. Returns
+  // nullopt and sets `error` on corruption or an I/O failure.
+  static std::optional<Wal> open(const std::filesystem::path& dir, const Options& options,
+                                 std::vector<Record>& replayed, std::string& error);
+
+  Wal(Wal&& other) noexcept;
+  Wal& operator=(Wal&& other) noexcept;
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+  ~Wal();
+
+  // Appends a record (not yet durable). Returns an error text, empty on success.
+  std::string append(const Record& record);
+  // Makes every appended record durable.
+  std::string sync();
+
+  // Bytes cut from a torn tail when the log was opened (0 when it was clean).
+  uint64_t repaired_bytes() const { return repaired_bytes_; }
+  size_t segment_count() const { return segment_count_; }
+
+ private:
+  Wal() = default;
+  std::string start_segment();
+
+  std::filesystem::path dir_;
+  Options options_;
+  int fd_ = -1;
+  uint64_t seq_ = 0;
+  uint64_t records_ = 0;  // records written in total (names the next segment)
+  uint64_t segment_size_ = 0;
+  uint64_t repaired_bytes_ = 0;
+  size_t segment_count_ = 0;
+};
+
+// CRC-32C (Castagnoli) of `data`.
+uint32_t crc32c(std::string_view data);
+
+}  // namespace etcdpp::wal
