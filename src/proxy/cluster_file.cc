@@ -1,11 +1,10 @@
 #include "proxy/cluster_file.h"
 
+#include "base/file.h"
+
 #include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -61,38 +60,8 @@ std::string encode_cluster_file(const std::vector<std::string>& peer_urls) {
 
 std::string write_cluster_file(const std::filesystem::path& proxy_dir,
                                const std::vector<std::string>& peer_urls) {
-  auto tmp = proxy_dir / "cluster.bak";
-  auto dst = proxy_dir / "cluster";
-  std::string text = encode_cluster_file(peer_urls);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return "open " + tmp.string() + ": " + std::strerror(errno);
-  size_t written = 0;
-  while (written < text.size()) {
-    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      std::string err = "write " + tmp.string() + ": " + std::strerror(errno);
-      ::close(fd);
-      return err;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    std::string err = "fsync " + tmp.string() + ": " + std::strerror(errno);
-    ::close(fd);
-    return err;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), dst.c_str()) != 0) {
-    return "rename " + tmp.string() + ": " + std::strerror(errno);
-  }
-  // Make the rename itself durable.
-  int dir_fd = ::open(proxy_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return {};
+  // Through cluster.bak, as etcd does.
+  return base::write_file_atomically(proxy_dir / "cluster", encode_cluster_file(peer_urls), ".bak");
 }
 
 }  // namespace etcdpp::proxy

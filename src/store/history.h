@@ -25,6 +25,7 @@ class EventHistory {
   // Index of the oldest retained event (0 while empty).
   uint64_t start_index() const { return events_.empty() ? 0 : events_.front().index; }
   size_t size() const { return events_.size(); }
+  const Event& at(size_t i) const { return events_[i]; }
 
  private:
   size_t capacity_;

@@ -342,6 +342,53 @@ std::vector<Event> Store::delete_expired(WallTime now) {
   return events;
 }
 
+StoreState Store::export_state() const {
+  StoreState state;
+  state.index = index_;
+  std::vector<const Node*> stack{root_.get()};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (n != root_.get()) {
+      state.nodes.push_back(
+          {n->path, n->dir, n->value, n->created_index, n->modified_index, n->expiration});
+    }
+    // Reverse order on the stack: children come out in key order, after their parent.
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) {
+      stack.push_back(it->second.get());
+    }
+  }
+  for (size_t i = 0; i < history_.size(); ++i) state.history.push_back(history_.at(i));
+  return state;
+}
+
+Result<bool> Store::import_state(const StoreState& state) {
+  auto bad = [](std::string what) { return Error{ErrorCode::RaftInternal, std::move(what), 0}; };
+  if (index_ != 0 || !root_->children.empty()) return bad("import into a store that is not empty");
+  for (const auto& rec : state.nodes) {
+    if (rec.path.empty() || rec.path == "/" || normalize_key(rec.path) != rec.path) {
+      return bad("snapshot holds an invalid key \"" + rec.path + "\"");
+    }
+    auto parent = find(parent_of(rec.path));
+    if (!parent || !(*parent)->dir) return bad("snapshot node " + rec.path + " has no parent");
+    auto node = std::make_unique<Node>();
+    node->path = rec.path;
+    node->dir = rec.dir;
+    node->value = rec.value;
+    node->created_index = rec.created_index;
+    node->modified_index = rec.modified_index;
+    node->parent = *parent;
+    Node& ref = *node;
+    if (!(*parent)->children.emplace(ref.name(), std::move(node)).second) {
+      return bad("snapshot holds " + rec.path + " twice");
+    }
+    set_expiration(ref, rec.expiration);
+  }
+  for (const auto& e : state.history) history_.add(e);
+  index_ = state.index;
+  return true;
+}
+
 std::optional<WallTime> Store::next_expiration() const {
   if (expirations_.empty()) return std::nullopt;
   return expirations_.begin()->first;

@@ -24,6 +24,23 @@ namespace etcdpp::store {
 
 using base::WallTime;
 
+// Everything a snapshot must keep of a store: the index, every node (parents before
+// children) and the event history (watches may start inside it after a restart).
+struct NodeRecord {
+  std::string path;
+  bool dir = false;
+  std::string value;
+  uint64_t created_index = 0;
+  uint64_t modified_index = 0;
+  std::optional<WallTime> expiration;
+};
+
+struct StoreState {
+  uint64_t index = 0;
+  std::vector<NodeRecord> nodes;  // the root is implicit
+  std::vector<Event> history;
+};
+
 class Store {
  public:
   static constexpr size_t kHistoryCapacity = 1000;
@@ -71,6 +88,12 @@ class Store {
   Result<std::shared_ptr<Watcher>> watch(std::string_view key, bool recursive, bool stream,
                                          uint64_t since_index);
   WatcherHub& watchers() { return hub_; }
+
+  // Snapshot support. import_state() replaces the whole content of a fresh store and fails
+  // (error 300 with a description) when the state is inconsistent (a node without its parent,
+  // a child of a file, a duplicate).
+  StoreState export_state() const;
+  Result<bool> import_state(const StoreState& state);
 
  private:
   // Walks to `path`: error 100 (cause: the first missing component) or 104 (cause: a file on

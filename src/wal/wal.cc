@@ -1,6 +1,6 @@
 #include "wal/wal.h"
 
-#include <boost/crc.hpp>
+#include "base/crc32c.h"
 
 #include <fcntl.h>
 #include <sys/uio.h>
@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace etcdpp::wal {
 
@@ -104,7 +105,7 @@ SegmentScan scan_segment(const std::string& data) {
       break;
     }
     std::string_view body(data.data() + off + kHeaderBytes, length);
-    if (crc32c(body) != crc) {
+    if (base::crc32c(body) != crc) {
       scan.bad_reason = "checksum mismatch";
       size_t end = off + kHeaderBytes + length;
       // Only the very last record may be torn; after it there may be zeroes, nothing else.
@@ -128,12 +129,6 @@ bool read_file(const fs::path& path, std::string& out) {
 }
 
 }  // namespace
-
-uint32_t crc32c(std::string_view data) {
-  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
-  crc.process_bytes(data.data(), data.size());
-  return crc.checksum();
-}
 
 std::optional<Wal> Wal::open(const fs::path& dir, const Options& options,
                              std::vector<Record>& replayed, std::string& error) {
@@ -266,7 +261,7 @@ std::string Wal::append(const Record& record) {
   body += record.payload;
   char header[kHeaderBytes];
   write_u32(header, static_cast<uint32_t>(body.size()));
-  write_u32(header + 4, crc32c(body));
+  write_u32(header + 4, base::crc32c(body));
   iovec iov[2] = {{header, kHeaderBytes}, {body.data(), body.size()}};
   size_t total = kHeaderBytes + body.size();
   size_t done = 0;

@@ -76,7 +76,4 @@ class Wal {
   size_t segment_count_ = 0;
 };
 
-// CRC-32C (Castagnoli) of `data`.
-uint32_t crc32c(std::string_view data);
-
 }  // namespace etcdpp::wal

@@ -2,24 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include "testutil/temp_dir.h"
+
 #include <sys/stat.h>
 #include <fstream>
 
 namespace etcdpp::proxy {
 namespace {
 
-class ClusterFileTest : public ::testing::Test {
+class ClusterFileTest : public testutil::TempDirTest {
  protected:
-  void SetUp() override {
-    dir = std::filesystem::temp_directory_path() /
-          ("etcdpp-cf-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
   void write(const std::string& text) { std::ofstream(dir / "cluster") << text; }
-  std::filesystem::path dir;
 };
 
 TEST_F(ClusterFileTest, MissingFile) {

@@ -2,7 +2,11 @@
 // naming the file and the offset.
 #include "wal/wal.h"
 
+#include "base/crc32c.h"
+
 #include <gtest/gtest.h>
+
+#include "testutil/temp_dir.h"
 
 #include <fstream>
 
@@ -11,16 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class WalTest : public ::testing::Test {
+class WalTest : public testutil::TempDirTest {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("etcdpp-wal-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-
   std::optional<Wal> open(std::vector<Record>& out, std::string& error, Options o = {}) {
     return Wal::open(dir, o, out, error);
   }
@@ -40,11 +36,10 @@ class WalTest : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
-  fs::path dir;
 };
 
 TEST_F(WalTest, Crc32cKnownValue) {
-  EXPECT_EQ(crc32c("123456789"), 0xE3069283u);  // the CRC-32C check value
+  EXPECT_EQ(base::crc32c("123456789"), 0xE3069283u);  // the CRC-32C check value
 }
 
 TEST_F(WalTest, RoundTrip) {

@@ -1,0 +1,192 @@
+#include "snap/snapshot.h"
+
+#include "base/crc32c.h"
+#include "base/file.h"
+#include "snap/snapshot.pb.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace etcdpp::snap {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kMagic = "ETCDPPSN";
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8;
+
+int64_t to_ns(base::WallTime t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+base::WallTime from_ns(int64_t ns) {
+  return base::WallTime(
+      std::chrono::duration_cast<base::WallTime::duration>(std::chrono::nanoseconds(ns)));
+}
+
+void put_view(pb::NodeView& out, const store::NodeView& v) {
+  out.set_key(v.key);
+  out.set_dir(v.dir);
+  if (v.value) out.set_value(*v.value);
+  if (v.expiration) out.set_expiration_unix_ns(to_ns(*v.expiration));
+  out.set_modified_index(v.modified_index);
+  out.set_created_index(v.created_index);
+}
+
+store::NodeView get_view(const pb::NodeView& in) {
+  store::NodeView v;
+  v.key = in.key();
+  v.dir = in.dir();
+  if (in.has_value()) v.value = in.value();
+  if (in.has_expiration_unix_ns()) v.expiration = from_ns(in.expiration_unix_ns());
+  v.modified_index = in.modified_index();
+  v.created_index = in.created_index();
+  return v;
+}
+
+void put_le(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint64_t get_le(std::string_view in, size_t off, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) {
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[off + i])) << (8 * i);
+  }
+  return v;
+}
+
+std::string file_name(const Snapshot& s) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%016llx-%016llx.snap", static_cast<unsigned long long>(s.term),
+                static_cast<unsigned long long>(s.applied_index));
+  return buf;
+}
+
+}  // namespace
+
+std::string encode(const Snapshot& snapshot) {
+  pb::StoreSnapshot msg;
+  msg.set_index(snapshot.state.index);
+  msg.set_applied_index(snapshot.applied_index);
+  msg.set_term(snapshot.term);
+  for (const auto& n : snapshot.state.nodes) {
+    auto* p = msg.add_nodes();
+    p->set_path(n.path);
+    p->set_dir(n.dir);
+    p->set_value(n.value);
+    p->set_created_index(n.created_index);
+    p->set_modified_index(n.modified_index);
+    if (n.expiration) p->set_expiration_unix_ns(to_ns(*n.expiration));
+  }
+  for (const auto& e : snapshot.state.history) {
+    auto* p = msg.add_history();
+    p->set_action(static_cast<uint32_t>(e.action));
+    put_view(*p->mutable_node(), e.node);
+    if (e.prev_node) put_view(*p->mutable_prev_node(), *e.prev_node);
+    p->set_index(e.index);
+    p->set_refresh(e.refresh);
+  }
+  std::string payload = msg.SerializeAsString();
+  std::string out(kMagic);
+  put_le(out, kVersion, 4);
+  put_le(out, base::crc32c(payload), 4);
+  put_le(out, payload.size(), 8);
+  out += payload;
+  return out;
+}
+
+std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {
+  if (bytes.size() < kHeaderBytes || bytes.substr(0, kMagic.size()) != kMagic) {
+    error = "not a snapshot file (bad magic)";
+    return std::nullopt;
+  }
+  uint64_t version = get_le(bytes, 8, 4);
+  if (version != kVersion) {
+    error = "unsupported snapshot format version " + std::to_string(version);
+    return std::nullopt;
+  }
+  uint64_t crc = get_le(bytes, 12, 4);
+  uint64_t length = get_le(bytes, 16, 8);
+  std::string_view payload = bytes.substr(kHeaderBytes);
+  if (payload.size() != length) {
+    error = "truncated snapshot: " + std::to_string(payload.size()) + " of " +
+            std::to_string(length) + " payload bytes";
+    return std::nullopt;
+  }
+  if (base::crc32c(payload) != crc) {
+    error = "snapshot checksum mismatch";
+    return std::nullopt;
+  }
+  pb::StoreSnapshot msg;
+  if (!msg.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    error = "snapshot payload does not parse";
+    return std::nullopt;
+  }
+  Snapshot s;
+  s.term = msg.term();
+  s.applied_index = msg.applied_index();
+  s.state.index = msg.index();
+  for (const auto& p : msg.nodes()) {
+    store::NodeRecord r;
+    r.path = p.path();
+    r.dir = p.dir();
+    r.value = p.value();
+    r.created_index = p.created_index();
+    r.modified_index = p.modified_index();
+    if (p.has_expiration_unix_ns()) r.expiration = from_ns(p.expiration_unix_ns());
+    s.state.nodes.push_back(std::move(r));
+  }
+  for (const auto& p : msg.history()) {
+    if (p.action() > static_cast<uint32_t>(store::Action::expire)) {
+      error = "snapshot holds an unknown event action " + std::to_string(p.action());
+      return std::nullopt;
+    }
+    store::Event e;
+    e.action = static_cast<store::Action>(p.action());
+    e.node = get_view(p.node());
+    if (p.has_prev_node()) e.prev_node = get_view(p.prev_node());
+    e.index = p.index();
+    e.refresh = p.refresh();
+    s.state.history.push_back(std::move(e));
+  }
+  return s;
+}
+
+std::string save(const fs::path& dir, const Snapshot& snapshot) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return "snap: cannot create " + dir.string() + ": " + ec.message();
+  auto error = base::write_file_atomically(dir / file_name(snapshot), encode(snapshot));
+  return error.empty() ? error : "snap: " + error;
+}
+
+LoadResult load_newest(const fs::path& dir) {
+  LoadResult result;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".snap") files.push_back(entry.path());
+  }
+  // Names are fixed-width hex term-index: lexical order is log order.
+  std::sort(files.rbegin(), files.rend());
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::string error;
+    auto s = decode(ss.str(), error);
+    if (s) {
+      result.snapshot = std::move(s);
+      result.file = f;
+      return result;
+    }
+    result.invalid.push_back(f.string() + ": " + error);
+  }
+  return result;
+}
+
+}  // namespace etcdpp::snap

@@ -1,0 +1,38 @@
+#pragma once
+// Snapshot files: <dir>/<term:016x>-<applied_index:016x>.snap
+//
+// Format: "ETCDPPSN" magic, u32 format version (1), u32 CRC-32C of the payload, u64 payload
+// length (little-endian), then the payload: a protobuf StoreSnapshot (snapshot.proto). A file
+// whose magic, version, length or checksum does not match is reported, never half-used.
+// Saving writes <name>.tmp, fsyncs it, renames it into place and fsyncs the directory.
+#include "store/store.h"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace etcdpp::snap {
+
+struct Snapshot {
+  uint64_t term = 0;
+  uint64_t applied_index = 0;
+  store::StoreState state;
+};
+
+std::string encode(const Snapshot& snapshot);
+// nullopt and `error` when the bytes are not a valid snapshot.
+std::optional<Snapshot> decode(std::string_view bytes, std::string& error);
+
+// Writes the snapshot into `dir` durably. Returns an error text, empty on success.
+std::string save(const std::filesystem::path& dir, const Snapshot& snapshot);
+
+struct LoadResult {
+  std::optional<Snapshot> snapshot;  // the newest valid one
+  std::filesystem::path file;
+  std::vector<std::string> invalid;  // "<file>: <reason>" for newer files that failed
+};
+// Loads the newest valid snapshot of `dir` (none when the directory has no snapshot).
+LoadResult load_newest(const std::filesystem::path& dir);
+
+}  // namespace etcdpp::snap
