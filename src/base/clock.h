@@ -18,6 +18,14 @@ class Clock {
   virtual WallTime wall() const = 0;
 };
 
+// Wall time as Unix nanoseconds (the form stored in WAL entries and snapshots) and back.
+inline int64_t to_unix_ns(WallTime t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+inline WallTime from_unix_ns(int64_t ns) {
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(std::chrono::nanoseconds(ns)));
+}
+
 // The process's real clocks.
 class RealClock final : public Clock {
  public:

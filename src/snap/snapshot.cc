@@ -18,20 +18,11 @@ constexpr std::string_view kMagic = "ETCDPPSN";
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8;
 
-int64_t to_ns(base::WallTime t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
-base::WallTime from_ns(int64_t ns) {
-  return base::WallTime(
-      std::chrono::duration_cast<base::WallTime::duration>(std::chrono::nanoseconds(ns)));
-}
-
 void put_view(pb::NodeView& out, const store::NodeView& v) {
   out.set_key(v.key);
   out.set_dir(v.dir);
   if (v.value) out.set_value(*v.value);
-  if (v.expiration) out.set_expiration_unix_ns(to_ns(*v.expiration));
+  if (v.expiration) out.set_expiration_unix_ns(base::to_unix_ns(*v.expiration));
   out.set_modified_index(v.modified_index);
   out.set_created_index(v.created_index);
 }
@@ -41,7 +32,7 @@ store::NodeView get_view(const pb::NodeView& in) {
   v.key = in.key();
   v.dir = in.dir();
   if (in.has_value()) v.value = in.value();
-  if (in.has_expiration_unix_ns()) v.expiration = from_ns(in.expiration_unix_ns());
+  if (in.has_expiration_unix_ns()) v.expiration = base::from_unix_ns(in.expiration_unix_ns());
   v.modified_index = in.modified_index();
   v.created_index = in.created_index();
   return v;
@@ -80,7 +71,7 @@ std::string encode(const Snapshot& snapshot) {
     p->set_value(n.value);
     p->set_created_index(n.created_index);
     p->set_modified_index(n.modified_index);
-    if (n.expiration) p->set_expiration_unix_ns(to_ns(*n.expiration));
+    if (n.expiration) p->set_expiration_unix_ns(base::to_unix_ns(*n.expiration));
   }
   for (const auto& e : snapshot.state.history) {
     auto* p = msg.add_history();
@@ -137,7 +128,7 @@ std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {
     r.value = p.value();
     r.created_index = p.created_index();
     r.modified_index = p.modified_index();
-    if (p.has_expiration_unix_ns()) r.expiration = from_ns(p.expiration_unix_ns());
+    if (p.has_expiration_unix_ns()) r.expiration = base::from_unix_ns(p.expiration_unix_ns());
     s.state.nodes.push_back(std::move(r));
   }
   for (const auto& p : msg.history()) {

@@ -151,12 +151,16 @@ std::optional<Wal> Wal::open(const fs::path& dir, const Options& options,
   wal.options_ = options;
   for (size_t i = 0; i < segments.size(); ++i) {
     const auto& [name, path] = segments[i];
-    if (name.seq != i || name.first_record != wal.records_) {
+    // Older segments may have been purged after a snapshot: the first one sets the start.
+    if (i == 0) wal.records_ = name.first_record;
+    uint64_t expected_seq = segments[0].first.seq + i;
+    if (name.seq != expected_seq || name.first_record != wal.records_) {
       error = "wal: segment " + path.string() + " is out of sequence (expected sequence " +
-              std::to_string(i) + " starting at record " + std::to_string(wal.records_) +
+              std::to_string(expected_seq) + " starting at record " + std::to_string(wal.records_) +
               "): a segment is missing or was renamed";
       return std::nullopt;
     }
+    wal.segments_.push_back({name.seq, name.first_record, path});
     std::string data;
     if (!read_file(path, data)) {
       error = errno_text("wal: cannot read", path);
@@ -194,7 +198,6 @@ std::optional<Wal> Wal::open(const fs::path& dir, const Options& options,
       wal.segment_size_ = scan.good_bytes;
     }
   }
-  wal.segment_count_ = segments.size();
   if (segments.empty()) {
     error = wal.start_segment();
     if (!error.empty()) return std::nullopt;
@@ -214,7 +217,7 @@ Wal& Wal::operator=(Wal&& other) noexcept {
     records_ = other.records_;
     segment_size_ = other.segment_size_;
     repaired_bytes_ = other.repaired_bytes_;
-    segment_count_ = other.segment_count_;
+    segments_ = std::move(other.segments_);
   }
   return *this;
 }
@@ -224,7 +227,7 @@ Wal::~Wal() {
 }
 
 std::string Wal::start_segment() {
-  uint64_t seq = segment_count_ == 0 ? 0 : seq_ + 1;
+  uint64_t seq = segments_.empty() ? 0 : seq_ + 1;
   auto path = dir_ / segment_file_name(seq, records_);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return errno_text("wal: cannot create", path);
@@ -243,7 +246,24 @@ std::string Wal::start_segment() {
   fd_ = fd;
   seq_ = seq;
   segment_size_ = 0;
-  ++segment_count_;
+  segments_.push_back({seq, records_, path});
+  return {};
+}
+
+std::string Wal::cut() {
+  if (segment_size_ == 0) return {};  // the current segment is empty already
+  return start_segment();
+}
+
+std::string Wal::purge_before(uint64_t record) {
+  // Segment i holds records [first_record(i), first_record(i+1)).
+  while (segments_.size() > 1 && segments_[1].first_record <= record) {
+    std::error_code ec;
+    std::filesystem::remove(segments_.front().path, ec);
+    if (ec) return "wal: cannot remove " + segments_.front().path.string() + ": " + ec.message();
+    segments_.erase(segments_.begin());
+  }
+  if (!fsync_dir(dir_)) return errno_text("wal: cannot fsync directory", dir_);
   return {};
 }
 

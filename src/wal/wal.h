@@ -58,13 +58,29 @@ class Wal {
   // Makes every appended record durable.
   std::string sync();
 
+  // Number of the next record (records are numbered from 0 across all segments, including
+  // purged ones).
+  uint64_t next_record() const { return records_; }
+  // Starts a new segment, so that everything written so far can later be purged.
+  std::string cut();
+  // Deletes the oldest segments whose records all come before `record` (never the segment
+  // being written). Returns an error text, empty on success.
+  std::string purge_before(uint64_t record);
+
   // Bytes cut from a torn tail when the log was opened (0 when it was clean).
   uint64_t repaired_bytes() const { return repaired_bytes_; }
-  size_t segment_count() const { return segment_count_; }
+  size_t segment_count() const { return segments_.size(); }
 
  private:
   Wal() = default;
   std::string start_segment();
+
+  struct Segment {
+    uint64_t seq;
+    uint64_t first_record;
+    std::filesystem::path path;
+  };
+  std::vector<Segment> segments_;
 
   std::filesystem::path dir_;
   Options options_;
@@ -73,7 +89,6 @@ class Wal {
   uint64_t records_ = 0;  // records written in total (names the next segment)
   uint64_t segment_size_ = 0;
   uint64_t repaired_bytes_ = 0;
-  size_t segment_count_ = 0;
 };
 
 }  // namespace etcdpp::wal

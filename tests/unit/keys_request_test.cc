@@ -105,7 +105,7 @@ TEST(KeysRequestTest, WriteDispatchFollowsEtcdsTable) {
     auto r =
         parse_keys_request(method, "/v2/keys/k", query, "application/x-www-form-urlencoded", body);
     EXPECT_TRUE(r.ok());
-    return apply_write(s, *r, std::nullopt);
+    return server::apply_write(s, to_write_request(*r, base::WallTime{}));
   };
   EXPECT_EQ(apply("PUT", "prevExist=false", "value=1")->action, store::Action::create);
   EXPECT_EQ(apply("PUT", "", "value=2")->action, store::Action::set);

@@ -178,5 +178,31 @@ TEST_F(WalTest, MissingSegmentIsRefused) {
   EXPECT_NE(error.find("out of sequence"), std::string::npos) << error;
 }
 
+TEST_F(WalTest, PurgeKeepsNumberingAcrossReopen) {
+  Options small;
+  small.segment_bytes = 200;
+  std::vector<Record> replayed;
+  std::string error;
+  {
+    auto w = open(replayed, error, small);
+    ASSERT_TRUE(w) << error;
+    for (int i = 0; i < 50; ++i) ASSERT_EQ(w->append({1, "r" + std::to_string(i)}), "");
+    ASSERT_EQ(w->cut(), "");
+    ASSERT_EQ(w->purge_before(30), "");
+    EXPECT_EQ(w->next_record(), 50u);
+    ASSERT_EQ(w->append({1, "r50"}), "");
+    ASSERT_EQ(w->sync(), "");
+  }
+  replayed.clear();
+  auto w = open(replayed, error, small);
+  ASSERT_TRUE(w) << error;
+  EXPECT_EQ(w->next_record(), 51u);
+  ASSERT_FALSE(replayed.empty());
+  EXPECT_LE(replayed.size(), 21u + 15u);  // segments before record 30 are gone
+  EXPECT_EQ(replayed.back().payload, "r50");
+  // The first replayed record is the first record of the oldest kept segment.
+  EXPECT_EQ(replayed.front().payload, "r" + std::to_string(51 - replayed.size()));
+}
+
 }  // namespace
 }  // namespace etcdpp::wal

@@ -142,27 +142,19 @@ std::optional<base::WallTime> expiration_for(const KeysRequest& req, base::WallT
   return base::WallTime(std::chrono::duration_cast<base::WallTime::duration>(nanoseconds(exp_ns)));
 }
 
-store::Result<store::Event> apply_write(store::Store& store, const KeysRequest& req,
-                                        std::optional<base::WallTime> expiration) {
-  bool refresh = req.refresh.value_or(false);
-  bool compare = req.prev_index > 0 || !req.prev_value.empty();
-  if (req.method == "POST") return store.create(req.key, req.dir, req.value, true, expiration);
-  if (req.method == "DELETE") {
-    if (compare) return store.compare_and_delete(req.key, req.prev_value, req.prev_index);
-    return store.remove(req.key, req.dir, req.recursive);
-  }
-  // PUT
-  if (req.prev_exist) {
-    if (!*req.prev_exist) return store.create(req.key, req.dir, req.value, false, expiration);
-    if (!compare) return store.update(req.key, req.value, expiration, refresh);
-    return store.compare_and_swap(req.key, req.prev_value, req.prev_index, req.value, expiration,
-                                  refresh);
-  }
-  if (compare) {
-    return store.compare_and_swap(req.key, req.prev_value, req.prev_index, req.value, expiration,
-                                  refresh);
-  }
-  return store.set(req.key, req.dir, req.value, expiration, refresh);
+server::WriteRequest to_write_request(const KeysRequest& req, base::WallTime now) {
+  server::WriteRequest w;
+  w.method = req.method;
+  w.key = req.key;
+  w.value = req.value;
+  w.dir = req.dir;
+  w.recursive = req.recursive;
+  w.prev_value = req.prev_value;
+  w.prev_index = req.prev_index;
+  w.prev_exist = req.prev_exist;
+  w.refresh = req.refresh.value_or(false);
+  w.expiration = expiration_for(req, now);
+  return w;
 }
 
 }  // namespace etcdpp::api::v2

@@ -2,8 +2,8 @@
 // A v2 keys request (/v2/keys/...) parsed and validated as etcd 3.4 does (parseKeyRequest),
 // and the store operation a write maps to (etcd's applierV2store).
 #include "base/clock.h"
+#include "server/write_request.h"
 #include "store/error.h"
-#include "store/store.h"
 
 #include <optional>
 #include <string>
@@ -43,9 +43,8 @@ store::Result<KeysRequest> parse_keys_request(std::string_view method, std::stri
 // (an overflowing ttl) mean no TTL, as in etcd's store.
 std::optional<base::WallTime> expiration_for(const KeysRequest& req, base::WallTime now);
 
-// Applies a PUT, POST or DELETE to the store with an expiration already resolved (so that
-// every replica applies the same thing). Precondition: req.method is PUT, POST or DELETE.
-store::Result<store::Event> apply_write(store::Store& store, const KeysRequest& req,
-                                        std::optional<base::WallTime> expiration);
+// The replicated form of a PUT, POST or DELETE taken at `now` (the TTL becomes an absolute
+// expiration here, on the member that received the request).
+server::WriteRequest to_write_request(const KeysRequest& req, base::WallTime now);
 
 }  // namespace etcdpp::api::v2

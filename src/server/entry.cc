@@ -1,0 +1,77 @@
+#include "server/entry.h"
+
+#include "server/entry.pb.h"
+
+namespace etcdpp::server {
+
+std::string encode_entry(const Entry& entry) {
+  pb::Entry msg;
+  msg.set_index(entry.index);
+  msg.set_term(entry.term);
+  msg.set_request_id(entry.request_id);
+  if (const auto* w = std::get_if<WriteRequest>(&entry.kind)) {
+    auto* p = msg.mutable_write();
+    p->set_method(w->method);
+    p->set_key(w->key);
+    p->set_value(w->value);
+    p->set_dir(w->dir);
+    p->set_recursive(w->recursive);
+    p->set_prev_value(w->prev_value);
+    p->set_prev_index(w->prev_index);
+    if (w->prev_exist) p->set_prev_exist(*w->prev_exist);
+    p->set_refresh(w->refresh);
+    if (w->expiration) p->set_expiration_unix_ns(base::to_unix_ns(*w->expiration));
+  } else {
+    msg.mutable_sync()->set_now_unix_ns(base::to_unix_ns(std::get<SyncRequest>(entry.kind).now));
+  }
+  return msg.SerializeAsString();
+}
+
+std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
+  pb::Entry msg;
+  if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    error = "entry does not parse";
+    return std::nullopt;
+  }
+  Entry e;
+  e.index = msg.index();
+  e.term = msg.term();
+  e.request_id = msg.request_id();
+  if (msg.has_write()) {
+    const auto& p = msg.write();
+    if (p.method() != "PUT" && p.method() != "POST" && p.method() != "DELETE") {
+      error = "entry " + std::to_string(e.index) + " has an unknown method";
+      return std::nullopt;
+    }
+    WriteRequest w;
+    w.method = p.method();
+    w.key = p.key();
+    w.value = p.value();
+    w.dir = p.dir();
+    w.recursive = p.recursive();
+    w.prev_value = p.prev_value();
+    w.prev_index = p.prev_index();
+    if (p.has_prev_exist()) w.prev_exist = p.prev_exist();
+    w.refresh = p.refresh();
+    if (p.has_expiration_unix_ns()) w.expiration = base::from_unix_ns(p.expiration_unix_ns());
+    e.kind = std::move(w);
+  } else if (msg.has_sync()) {
+    e.kind = SyncRequest{base::from_unix_ns(msg.sync().now_unix_ns())};
+  } else {
+    error = "entry " + std::to_string(e.index) + " has no request";
+    return std::nullopt;
+  }
+  return e;
+}
+
+ApplyResult apply_entry(store::Store& store, const Entry& entry) {
+  ApplyResult result;
+  if (const auto* w = std::get_if<WriteRequest>(&entry.kind)) {
+    result.write = apply_write(store, *w);
+  } else {
+    result.expired = store.delete_expired(std::get<SyncRequest>(entry.kind).now);
+  }
+  return result;
+}
+
+}  // namespace etcdpp::server
