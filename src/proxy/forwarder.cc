@@ -256,6 +256,8 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
       }
     }
   }
+  // Go answers in the client's protocol version (an HTTP/1.0 client gets "HTTP/1.0 ...").
+  res.version(ex_.client_version == 10 ? 10 : 11);
   if (!client_keep) res.keep_alive(false);
   std::string head;
   http::append_response_head(head, res.base());
@@ -394,6 +396,7 @@ asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRe
         ctx_, 502,
         "httpproxy: unable to get response from " + std::to_string(attempted) + " endpoint(s)"));
   }
+  res->version(ex.client_version == 10 ? 10 : 11);
   if (!ex.client_keep_alive) res->keep_alive(false);
   boost::system::error_code ec;
   co_await bhttp::async_write(client, *res, asio::redirect_error(asio::use_awaitable, ec));

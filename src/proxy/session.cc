@@ -11,6 +11,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sstream>
+
 namespace etcdpp::proxy {
 
 namespace asio = boost::asio;
@@ -21,18 +23,38 @@ namespace {
 
 constexpr size_t kFirstReadBytes = 1024;
 
-// The answer to a request that could not be parsed; the connection is closed after it.
-StringResponse request_error(ProxyContext& ctx, const boost::system::error_code& ec) {
+// Go's net/http answers requests it cannot read with these exact bytes (no Date, no
+// Content-Length) and closes the connection; etcd's proxy therefore does too.
+std::string go_request_error(std::string_view public_error) {
+  std::string out = "HTTP/1.1 ";
+  out += public_error;
+  out += "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n";
+  out += public_error;
+  return out;
+}
+
+// The answer to a request that could not be read; the connection is closed after it.
+std::string request_error(ProxyContext& ctx, const boost::system::error_code& ec) {
   if (ec == bhttp::error::header_limit) {
-    return plain_text(ctx, 431, "431 Request Header Fields Too Large");
+    ctx.metrics.on_local_response(431);
+    return go_request_error("431 Request Header Fields Too Large");
   }
   if (ec == bhttp::error::body_limit) {
-    return json_message(ctx, 413,
-                        "httpproxy: request body too large (limit " +
-                            std::to_string(ctx.config.max_body_bytes) + " bytes)");
+    // etcdpp's own limit (etcd's proxy has none): a JSON answer like its other errors.
+    auto res = json_message(ctx, 413,
+                            "httpproxy: request body too large (limit " +
+                                std::to_string(ctx.config.max_body_bytes) + " bytes)");
+    res.keep_alive(false);
+    std::ostringstream os;
+    os << res;
+    return os.str();
   }
-  if (ec == beast::error::timeout) return plain_text(ctx, 408, "408 Request Timeout");
-  return plain_text(ctx, 400, "400 Bad Request");
+  if (ec == beast::error::timeout) {
+    ctx.metrics.on_local_response(408);
+    return go_request_error("408 Request Timeout");
+  }
+  ctx.metrics.on_local_response(400);
+  return go_request_error("400 Bad Request");
 }
 
 bool is_quiet_close(const boost::system::error_code& ec) {
@@ -97,13 +119,21 @@ asio::awaitable<void> Session::run() {
       // The client went away (before or in the middle of a request): nothing to answer.
       if (is_quiet_close(ec)) break;
       // Too large, too slow or malformed: answer once, then close.
-      auto res = std::make_unique<StringResponse>(request_error(ctx_, ec));
-      res->keep_alive(false);
+      auto bytes = std::make_unique<std::string>(request_error(ctx_, ec));
       ETCDPP_LOG_DEBUG("bad request from {}: {}", client_ip_, ec.message());
-      co_await bhttp::async_write(socket_, *res, asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(socket_, asio::buffer(*bytes),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       break;
     }
     ClientRequest req = parser.release();
+    if (req.version() == 11 && req.count(bhttp::field::host) == 0) {
+      // Go's server refuses an HTTP/1.1 request without Host before any handler runs.
+      auto bytes = std::make_unique<std::string>(
+          go_request_error("400 Bad Request: missing required Host header"));
+      co_await asio::async_write(socket_, asio::buffer(*bytes),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
     // A long poll may stay idle for hours: it should not hold a read buffer meanwhile.
     if (buffer_.size() == 0 && (buffer_.capacity() > 8 * 1024 || is_watch_target(req.target()))) {
       buffer_.shrink_to_fit();
@@ -163,6 +193,7 @@ asio::awaitable<bool> Session::handle(ClientRequest& req) {
   // some of them twice); results are named first.
   std::unique_ptr<StringResponse> local = local_answer(req);
   if (local) {
+    local->version(req.version() == 10 ? 10 : 11);
     // Go's server sends no Content-Length for an empty answer to HEAD.
     if (req.method() == bhttp::verb::head && local->body().empty()) {
       local->erase(bhttp::field::content_length);
