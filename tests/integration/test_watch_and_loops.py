@@ -143,3 +143,18 @@ def test_chain_of_proxies_works(started, tmp_path, cluster3):
     first.wait_listening().wait_endpoints(3)
     status, _, body = http("PUT", first.url + "/v2/keys/chain", "value=ok")
     assert status in (200, 201)
+
+
+def test_read_timeout_never_cuts_a_watch(started, tmp_path, cluster3):
+    """W10: with --proxy-read-timeout, etcd's proxy ends an idle watch with an empty 200."""
+    proxy = started(Proxy(tmp_path, name="rt", initial_cluster=cluster3.initial_cluster,
+                          extra=["--proxy-read-timeout", "300"]))
+    proxy.wait_listening().wait_endpoints(3)
+    s = open_watch(proxy.port, "/v2/keys/rtwatch?wait=true")
+    read_until(s, b"\r\n\r\n", timeout=5)
+    time.sleep(1.2)  # four read timeouts
+    http("PUT", proxy.url + "/v2/keys/rtwatch", "value=late")
+    assert b"late" in read_until(s, b"late", timeout=5)
+    s.close()
+    # Ordinary reads still work with the timeout set.
+    assert http("GET", proxy.url + "/v2/keys/")[0] == 200
