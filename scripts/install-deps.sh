@@ -10,7 +10,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev prometheus-cpp-dev libprotobuf-dev protobuf-compiler
   # tests
-  libgtest-dev libgmock-dev python3 python3-pytest python3-requests python3-etcd
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest python3-requests python3-etcd
   etcd-server etcd-client curl procps
   # benchmarks
   wrk

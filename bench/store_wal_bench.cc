@@ -1,0 +1,64 @@
+// Google Benchmark: the store's operations and the WAL's append + fsync, to size the member's
+// group commit. Figures only (bench/ is never a pass/fail test).
+#include "server/durable_store.h"
+#include "store/store.h"
+#include "wal/wal.h"
+
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+namespace {
+
+using namespace etcdpp;
+
+void BM_StoreSet(benchmark::State& state) {
+  store::Store s;
+  uint64_t i = 0;
+  for (auto _ : state) {
+    auto r = s.set("/bench/k" + std::to_string(i++ % 100'000), false, "value", std::nullopt);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StoreSet);
+
+void BM_StoreGet(benchmark::State& state) {
+  store::Store s;
+  for (int i = 0; i < 10'000; ++i) {
+    (void)s.set("/bench/k" + std::to_string(i), false, "value", std::nullopt);
+  }
+  uint64_t i = 0;
+  for (auto _ : state) {
+    auto r = s.get("/bench/k" + std::to_string(i++ % 10'000), false);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StoreGet);
+
+// One fsync per `batch` appended entries: the cost a write pays for durability at a given
+// group-commit batch size.
+void BM_WalAppendSync(benchmark::State& state) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("etcdpp-bench-wal-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::vector<wal::Record> replayed;
+  std::string error;
+  auto w = wal::Wal::open(dir, {}, replayed, error);
+  const auto batch = static_cast<int>(state.range(0));
+  wal::Record rec{1, std::string(120, 'x')};
+  for (auto _ : state) {
+    for (int i = 0; i < batch; ++i) (void)w->append(rec);
+    (void)w->sync();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+  w.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_WalAppendSync)->Arg(1)->Arg(8)->Arg(64)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
