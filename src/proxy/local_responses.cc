@@ -1,10 +1,19 @@
 #include "proxy/local_responses.h"
 
+#include "base/json_string.h"
+
 namespace etcdpp::proxy {
 
 namespace bhttp = boost::beast::http;
 
 namespace {
+
+std::string json_object_message(std::string_view message) {
+  std::string body = "{\"message\":";
+  base::append_json_string(body, message);
+  body += "}";
+  return body;
+}
 
 void add_cors(ProxyContext& ctx, StringResponse& res) {
   if (ctx.config.readonly) return;
@@ -29,32 +38,8 @@ StringResponse make(ProxyContext& ctx, unsigned status, std::string_view content
 
 }  // namespace
 
-std::string json_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
 StringResponse json_message(ProxyContext& ctx, unsigned status, std::string_view message) {
-  return make(ctx, status, "application/json", "{\"message\":\"" + json_escape(message) + "\"}",
-              true);
+  return make(ctx, status, "application/json", json_object_message(message), true);
 }
 
 StringResponse readonly_rejection(ProxyContext& ctx) { return make(ctx, 501, "", "", false); }
@@ -86,7 +71,7 @@ StringResponse config_response(ProxyContext& ctx) {
   for (const auto& url : ctx.director.available_urls()) {
     if (!first) body += ',';
     first = false;
-    body += "\"" + json_escape(url) + "\"";
+    base::append_json_string(body, url);
   }
   body += "]}\n";
   return make(ctx, 200, "text/plain; charset=utf-8", std::move(body), true);

@@ -33,7 +33,4 @@ StringResponse own_health(ProxyContext& ctx);
 // GET /metrics
 StringResponse metrics_response(ProxyContext& ctx);
 
-// Escapes a string for a JSON string literal (without the quotes).
-std::string json_escape(std::string_view text);
-
 }  // namespace etcdpp::proxy

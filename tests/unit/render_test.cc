@@ -1,6 +1,7 @@
 // v2 response bodies, compared with bytes captured from etcd 3.4.23.
 #include "api/v2/render.h"
 
+#include "base/json_string.h"
 #include "store/store.h"
 
 #include <gtest/gtest.h>
@@ -16,7 +17,7 @@ base::WallTime at(int64_t unix_ns) { return base::WallTime(nanoseconds(unix_ns))
 TEST(RenderTest, EscapingLikeGo) {
   // Captured: PUT value=a<b>&c"d\e<LF>f<TAB>g<0x01>h<U+2028>i<é>j<0xff>
   std::string out;
-  append_json_string(out, "a<b>&c\"d\\e\nf\tg\x01h\xe2\x80\xa8i\xc3\xa9j\xff");
+  base::append_json_string(out, "a<b>&c\"d\\e\nf\tg\x01h\xe2\x80\xa8i\xc3\xa9j\xff");
   EXPECT_EQ(out, R"("a\u003cb\u003e\u0026c\"d\\e\nf\tg\u0001h\u2028iéj\ufffd")");
 }
 

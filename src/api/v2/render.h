@@ -20,8 +20,6 @@ std::string render_error(const store::Error& error);
 
 // Pieces, exposed for tests.
 void append_node(std::string& out, const store::NodeView& node, base::WallTime now);
-// Go's json string encoding (HTML-safe: <, >, & as \u003c...; invalid UTF-8 as \ufffd).
-void append_json_string(std::string& out, std::string_view text);
 // time.RFC3339Nano in UTC: "2026-11-23T05:19:52.7393367Z" (trailing zeros trimmed).
 std::string rfc3339_nano(base::WallTime t);
 // etcd's ttl: ceil((expiration - now) / 1 s) for the future; truncated toward zero otherwise.
