@@ -1,5 +1,6 @@
 #include "cmd/flags.h"
 
+#include "base/strings.h"
 #include "cmd/flag_table.h"
 #include "http/url.h"
 
@@ -13,24 +14,6 @@ namespace etcdpp::cmd {
 namespace po = boost::program_options;
 
 namespace {
-
-bool parse_go_bool(std::string_view v, bool& out) {
-  if (v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True") {
-    out = true;
-    return true;
-  }
-  if (v == "0" || v == "f" || v == "F" || v == "false" || v == "FALSE" || v == "False") {
-    out = false;
-    return true;
-  }
-  return false;
-}
-
-bool parse_uint(std::string_view v, uint64_t& out) {
-  if (v.empty()) return false;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  return ec == std::errc() && ptr == v.data() + v.size();
-}
 
 std::string env_name(std::string_view flag) {
   std::string out = "ETCD_";
@@ -83,12 +66,12 @@ std::string validate_values(const FlagValues& f) {
     std::string name(spec.name);
     if (!f.is_set(name)) continue;
     const std::string& v = f.values.at(name);
-    bool b = false;
-    uint64_t u = 0;
-    if (spec.kind == FlagKind::boolean && !parse_go_bool(v, b)) {
+    if (spec.kind == FlagKind::boolean && !base::parse_go_bool(v)) {
       return invalid(f, name, "parse error");
     }
-    if (spec.kind == FlagKind::uint && !parse_uint(v, u)) return invalid(f, name, "parse error");
+    if (spec.kind == FlagKind::uint && !base::parse_go_uint(v)) {
+      return invalid(f, name, "parse error");
+    }
   }
   auto one_of = [&](const std::string& name, std::initializer_list<std::string_view> allowed) {
     const auto& v = f.values.at(name);
@@ -130,15 +113,11 @@ std::string validate_values(const FlagValues& f) {
 }  // namespace
 
 bool FlagValues::get_bool(const std::string& name) const {
-  bool b = false;
-  parse_go_bool(values.at(name), b);
-  return b;
+  return base::parse_go_bool(values.at(name)).value_or(false);
 }
 
 uint64_t FlagValues::get_uint(const std::string& name) const {
-  uint64_t u = 0;
-  parse_uint(values.at(name), u);
-  return u;
+  return base::parse_go_uint(values.at(name)).value_or(0);
 }
 
 // Go's flag package: a bare boolean flag means true and never takes the next word as its

@@ -1,5 +1,7 @@
 #include "http/headers.h"
 
+#include "base/strings.h"
+
 #include <boost/beast/core/string.hpp>
 
 #include <ctime>
@@ -20,13 +22,7 @@ void strip_hop_by_hop(bhttp::fields& fields) {
     while (start <= value.size()) {
       size_t comma = value.find(',', start);
       if (comma == std::string_view::npos) comma = value.size();
-      std::string_view token = value.substr(start, comma - start);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) {
-        token.remove_prefix(1);
-      }
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) {
-        token.remove_suffix(1);
-      }
+      std::string_view token = base::trim_blanks(value.substr(start, comma - start));
       if (!token.empty()) named.emplace_back(token);
       start = comma + 1;
     }

@@ -1,5 +1,7 @@
 #include "http/url.h"
 
+#include "base/strings.h"
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
 
@@ -7,15 +9,6 @@
 #include <charconv>
 
 namespace etcdpp::http {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::string Url::host_port() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
@@ -23,7 +16,7 @@ std::string Url::host_port() const {
 }
 
 std::optional<Url> parse_url(std::string_view raw, std::string& error) {
-  std::string_view text = trim(raw);
+  std::string_view text = base::trim_blanks(raw);
   auto parsed = boost::urls::parse_absolute_uri(text);
   if (!parsed) {
     error = "parse \"" + std::string(text) + "\": invalid URL";

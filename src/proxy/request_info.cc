@@ -1,20 +1,8 @@
 #include "proxy/request_info.h"
 
+#include "base/strings.h"
+
 namespace etcdpp::proxy {
-
-namespace {
-
-bool parse_bool_true(std::string_view v) {
-  return v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True";
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 bool is_watch_target(std::string_view target) {
   size_t q = target.find('?');
@@ -30,7 +18,7 @@ bool is_watch_target(std::string_view target) {
     std::string_view key = pair.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
     // Go's url.Values.Get returns the first value of a key.
-    if (key == "wait") return parse_bool_true(value);
+    if (key == "wait") return base::parse_go_bool(value).value_or(false);
     start = amp + 1;
   }
   return watch;
@@ -42,7 +30,7 @@ ViaInfo inspect_via(std::string_view via_value, std::string_view id) {
   while (start < via_value.size()) {
     size_t comma = via_value.find(',', start);
     if (comma == std::string_view::npos) comma = via_value.size();
-    std::string_view item = trim(via_value.substr(start, comma - start));
+    std::string_view item = base::trim_blanks(via_value.substr(start, comma - start));
     if (!item.empty()) {
       ++info.hops;
       if (item == id) info.contains_self = true;

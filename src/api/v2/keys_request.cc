@@ -1,8 +1,7 @@
 #include "api/v2/keys_request.h"
 
 #include "api/v2/form.h"
-
-#include <charconv>
+#include "base/strings.h"
 
 namespace etcdpp::api::v2 {
 
@@ -14,24 +13,6 @@ using store::ErrorCode;
 constexpr std::string_view kKeysPrefix = "/v2/keys";
 
 Error request_error(ErrorCode code, std::string cause) { return Error{code, std::move(cause), 0}; }
-
-// strconv.ParseBool
-std::optional<bool> parse_go_bool(std::string_view v) {
-  if (v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "true" || v == "True") return true;
-  if (v == "0" || v == "f" || v == "F" || v == "FALSE" || v == "false" || v == "False") {
-    return false;
-  }
-  return std::nullopt;
-}
-
-// strconv.ParseUint(v, 10, 64)
-std::optional<uint64_t> parse_go_uint(std::string_view v) {
-  uint64_t out = 0;
-  if (v.empty()) return std::nullopt;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || ptr != v.data() + v.size()) return std::nullopt;
-  return out;
-}
 
 bool is_form_content_type(std::string_view content_type) {
   // mime.ParseMediaType: the type before any ';' parameters, case-insensitively.
@@ -46,7 +27,7 @@ bool is_form_content_type(std::string_view content_type) {
 // getBool: absent = false; present and unparsable = error 209 with `cause`.
 bool read_bool(const Form& form, std::string_view name, bool& out, std::string& bad) {
   if (!form.has(name)) return true;
-  auto b = parse_go_bool(form.get(name));
+  auto b = base::parse_go_bool(form.get(name));
   if (!b) {
     bad = "invalid value for \"" + std::string(name) + "\"";
     return false;
@@ -81,7 +62,7 @@ store::Result<KeysRequest> parse_keys_request(std::string_view method, std::stri
   for (auto [name, field] : {std::pair<const char*, uint64_t*>{"prevIndex", &req.prev_index},
                              {"waitIndex", &req.wait_index}}) {
     if (!form.has(name)) continue;
-    auto v = parse_go_uint(form.get(name));
+    auto v = base::parse_go_uint(form.get(name));
     if (!v) {
       return request_error(ErrorCode::IndexNaN, "invalid value for \"" + std::string(name) + "\"");
     }
@@ -105,17 +86,17 @@ store::Result<KeysRequest> parse_keys_request(std::string_view method, std::stri
     return request_error(ErrorCode::InvalidField, bad);
   }
   if (!form.get("ttl").empty()) {
-    auto ttl = parse_go_uint(form.get("ttl"));
+    auto ttl = base::parse_go_uint(form.get("ttl"));
     if (!ttl) return request_error(ErrorCode::TTLNaN, "invalid value for \"ttl\"");
     req.ttl_seconds = *ttl;
   }
   if (form.has("prevExist")) {
-    auto b = parse_go_bool(form.get("prevExist"));
+    auto b = base::parse_go_bool(form.get("prevExist"));
     if (!b) return request_error(ErrorCode::InvalidField, "invalid value for prevExist");
     req.prev_exist = *b;
   }
   if (form.has("refresh")) {
-    auto b = parse_go_bool(form.get("refresh"));
+    auto b = base::parse_go_bool(form.get("refresh"));
     if (!b) return request_error(ErrorCode::InvalidField, "invalid value for refresh");
     req.refresh = *b;
     if (*b) {

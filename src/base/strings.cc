@@ -1,0 +1,29 @@
+#include "base/strings.h"
+
+#include <charconv>
+
+namespace etcdpp::base {
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<bool> parse_go_bool(std::string_view v) {
+  if (v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "true" || v == "True") return true;
+  if (v == "0" || v == "f" || v == "F" || v == "FALSE" || v == "false" || v == "False") {
+    return false;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> parse_go_uint(std::string_view v) {
+  uint64_t out = 0;
+  if (v.empty()) return std::nullopt;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || ptr != v.data() + v.size()) return std::nullopt;
+  return out;
+}
+
+}  // namespace etcdpp::base
