@@ -4,6 +4,7 @@
 #include "base/log.h"
 #include "cmd/flags.h"
 #include "cmd/initial_cluster.h"
+#include "cmd/run_member.h"
 #include "proxy/proxy_server.h"
 
 #include <sys/resource.h>
@@ -120,11 +121,13 @@ int main(int argc, char** argv) {
       ETCDPP_LOG_ERROR("invalid datadir. Both member and proxy directories exist.");
       return 1;
     case DataDirKind::member:
-      ETCDPP_LOG_ERROR(
-          "the data dir {} belongs to a member (it has member/), and etcdpp's "
-          "member mode is not available yet",
-          data_dir.string());
-      return 1;
+      warn_about_stray_entries(data_dir);
+      if (proxy_flag != "off") {
+        ETCDPP_LOG_INFO(
+            "the server is already initialized as member before, starting as etcd member...");
+      }
+      raise_fd_limit();
+      return etcdpp::cmd::run_member(f, data_dir);
     case DataDirKind::proxy:
       warn_about_stray_entries(data_dir);
       ETCDPP_LOG_INFO(
@@ -134,10 +137,8 @@ int main(int argc, char** argv) {
     case DataDirKind::empty: break;
   }
   if (proxy_flag == "off") {
-    std::fprintf(stderr,
-                 "etcdpp: member mode is not available yet; start a proxy with --proxy on "
-                 "or --proxy readonly\n");
-    return 2;
+    raise_fd_limit();
+    return etcdpp::cmd::run_member(f, data_dir);
   }
   return start_proxy(f, data_dir, proxy_flag == "readonly");
 }

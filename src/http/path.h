@@ -9,4 +9,9 @@ namespace etcdpp::http {
 // resolve ".." against the previous element; a trailing slash of the original is kept.
 std::string clean_path(std::string_view path);
 
+// True for "wait=<true>" in the query string of a v2 request target, with Go's
+// strconv.ParseBool spellings: such a request is a long poll (or a stream) and may legitimately
+// stay open for ever.
+bool is_watch_target(std::string_view target);
+
 }  // namespace etcdpp::http

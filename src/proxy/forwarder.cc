@@ -2,8 +2,8 @@
 
 #include "base/log.h"
 #include "http/headers.h"
+#include "http/hangup_watch.h"
 #include "http/serialize.h"
-#include "proxy/client_watch.h"
 #include "proxy/local_responses.h"
 #include "proxy/request_info.h"
 
@@ -21,6 +21,15 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
 namespace {
+
+// What a hang-up of the client does to the upstream exchange: closing the upstream socket
+// fails the pending upstream operation at once.
+std::function<void()> close_upstream(UpstreamConn* conn) {
+  return [conn] {
+    boost::system::error_code ignored;
+    conn->stream.socket().close(ignored);
+  };
+}
 
 using UpstreamParser = bhttp::response_parser<bhttp::buffer_body>;
 
@@ -96,9 +105,9 @@ class Attempt {
 
  private:
   asio::awaitable<Outcome> relay(std::unique_ptr<UpstreamConn>& conn, UpstreamParser& parser,
-                                 std::shared_ptr<ClientWatch>& watch);
+                                 std::shared_ptr<http::HangupWatch>& watch);
   asio::awaitable<Outcome> relay_stream(UpstreamConn& conn, UpstreamParser& parser, bool chunked,
-                                        std::shared_ptr<ClientWatch>& watch, bool& upstream_ok);
+                                        std::shared_ptr<http::HangupWatch>& watch, bool& upstream_ok);
   void note_failure(std::string_view kind, const boost::system::error_code& ec, bool mark);
 
   ProxyContext& ctx_;
@@ -150,9 +159,9 @@ asio::awaitable<Outcome> Attempt::run() {
       co_return Outcome::next_endpoint;
     }
 
-    std::shared_ptr<ClientWatch> watch;
+    std::shared_ptr<http::HangupWatch> watch;
     if (ex_.watch) {
-      watch = ClientWatch::start(ex_.client, conn.get());
+      watch = http::HangupWatch::start(ex_.client, close_upstream(conn.get()));
       ctx_.metrics.open_watchers().Increment();
     }
     struct WatcherCount {
@@ -209,7 +218,7 @@ asio::awaitable<Outcome> Attempt::run() {
 }
 
 asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, UpstreamParser& parser,
-                                        std::shared_ptr<ClientWatch>& watch) {
+                                        std::shared_ptr<http::HangupWatch>& watch) {
   boost::system::error_code ec;
   auto& res = parser.get();
   http::strip_hop_by_hop(res.base());
@@ -269,7 +278,7 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
       outcome = Outcome::client_gone;
     } else {
       head = std::string();  // an idle watcher keeps no copy of the head
-      if (!watch) watch = ClientWatch::start(ex_.client, conn.get());
+      if (!watch) watch = http::HangupWatch::start(ex_.client, close_upstream(conn.get()));
       outcome = co_await relay_stream(*conn, parser, res.chunked(), watch, upstream_ok);
     }
   } else {
@@ -286,7 +295,7 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
 }
 
 asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParser& parser,
-                                               bool chunked, std::shared_ptr<ClientWatch>& watch,
+                                               bool chunked, std::shared_ptr<http::HangupWatch>& watch,
                                                bool& upstream_ok) {
   boost::system::error_code ec;
   auto& res = parser.get();

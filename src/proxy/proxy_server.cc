@@ -38,51 +38,6 @@ std::string join_urls(const std::vector<http::Url>& urls) {
   return out + "]";
 }
 
-asio::awaitable<void> serve_session(std::shared_ptr<Session> session, ProxyContext& ctx) {
-  co_await session->run();
-  --ctx.client_connections;
-  ctx.metrics.client_connections().Decrement();
-}
-
-void refuse_busy(tcp::socket& socket) {
-  // Over the connection limit: a short answer written without waiting, then close.
-  static constexpr char kBusy[] =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-      "Connection: close\r\nContent-Length: 58\r\n\r\n"
-      "{\"message\":\"httpproxy: too many client connections open\"}";
-  ::send(socket.native_handle(), kBusy, sizeof kBusy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-  boost::system::error_code ec;
-  socket.close(ec);
-}
-
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ProxyContext& ctx) {
-  auto executor = co_await asio::this_coro::executor;
-  asio::steady_timer backoff(executor);
-  for (;;) {
-    boost::system::error_code ec;
-    tcp::socket socket =
-        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      // Typically EMFILE: back off instead of spinning on the failing accept.
-      ETCDPP_LOG_ERROR("accept failed: {}", ec.message());
-      backoff.expires_after(std::chrono::milliseconds(100));
-      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
-    }
-    if (ctx.client_connections >= ctx.config.max_client_connections) {
-      ETCDPP_LOG_WARN("refusing a connection: {} client connections open (limit)",
-                      ctx.client_connections);
-      refuse_busy(socket);
-      continue;
-    }
-    ++ctx.client_connections;
-    ctx.metrics.client_connections().Increment();
-    asio::co_spawn(executor, serve_session(std::make_shared<Session>(ctx, std::move(socket)), ctx),
-                   asio::detached);
-  }
-}
-
 std::string random_id(base::Rng& rng) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng.next()));
@@ -133,6 +88,9 @@ int run_proxy(const ProxyConfig& config, base::Clock& clock, uint64_t seed) {
   asio::io_context io(1);
   UpstreamPool pool(io.get_executor(), config.max_idle_upstream_per_endpoint);
   ProxyContext ctx(config, clock, director, pool, metrics, proxy_id);
+  Session session(ctx);
+  http::ConnectionLimits limits{config.max_header_bytes, config.max_body_bytes,
+                                config.client_request_timeout, config.max_client_connections};
   Refresher refresher(ctx, config.initial_peer_urls, start_peers, proxy_dir);
   std::list<tcp::acceptor> acceptors;
   int exit_code = 0;
@@ -153,23 +111,17 @@ int run_proxy(const ProxyConfig& config, base::Clock& clock, uint64_t seed) {
     // As etcd: one synchronous refresh before listening (it may find nothing; then 503s).
     co_await refresher.refresh_once();
     for (const auto& url : config.listen_urls) {
-      boost::system::error_code ec;
-      auto addr = url.host == "localhost" ? asio::ip::make_address("127.0.0.1")
-                                          : asio::ip::make_address(url.host, ec);
-      auto& acceptor = acceptors.emplace_back(io);
-      tcp::endpoint ep(addr, url.port);
-      if (!ec) acceptor.open(ep.protocol(), ec);
-      if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-      if (!ec) acceptor.bind(ep, ec);
-      if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) {
-        ETCDPP_LOG_ERROR("listen tcp {}: bind: {}", url.host_port(), ec.message());
+      std::string error;
+      auto listener = http::open_listener(io.get_executor(), url, error);
+      if (!listener) {
+        ETCDPP_LOG_ERROR("{}", error);
         exit_code = 1;
         io.stop();
         co_return;
       }
+      auto& acceptor = acceptors.emplace_back(std::move(*listener));
       ETCDPP_LOG_INFO("v2 proxy started listening on client requests on \"{}\"", url.text);
-      asio::co_spawn(io, accept_loop(acceptor, ctx), asio::detached);
+      asio::co_spawn(io, http::accept_connections(acceptor, limits, session), asio::detached);
     }
     asio::co_spawn(io, refresher.run(), asio::detached);
   };

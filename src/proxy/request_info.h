@@ -1,13 +1,13 @@
 #pragma once
 // Small pure helpers that classify a client request.
+#include "http/path.h"
+
 #include <string>
 #include <string_view>
 
 namespace etcdpp::proxy {
 
-// True for "wait=<true>" in the query string, with Go's strconv.ParseBool spellings: such a
-// request is a long poll (or a stream) and may legitimately stay open for ever.
-bool is_watch_target(std::string_view target);
+using http::is_watch_target;
 
 // GET and HEAD: safe to send again to another member.
 inline bool is_idempotent(std::string_view method) { return method == "GET" || method == "HEAD"; }

@@ -1,15 +1,14 @@
 #pragma once
-// One client connection: reads requests (bounded in size and, once started, in time), routes
-// the proxy's local paths, refuses loops and read-only writes, and hands the rest to the
-// Forwarder.
+// The proxy's answer to each client request (connections are read by http::serve_connection):
+// routes the proxy's local paths, refuses loops and read-only writes, and hands the rest to
+// the Forwarder. One instance serves every connection of the proxy.
+#include "http/connection.h"
 #include "proxy/context.h"
 #include "proxy/forwarder.h"
 #include "proxy/local_responses.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 
 #include <memory>
 #include <optional>
@@ -17,28 +16,28 @@
 
 namespace etcdpp::proxy {
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public http::ConnectionHandler {
  public:
-  Session(ProxyContext& ctx, boost::asio::ip::tcp::socket socket);
-  boost::asio::awaitable<void> run();
+  explicit Session(ProxyContext& ctx) : ctx_(ctx) {}
+
+  boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket, ClientRequest& req,
+                                      const std::string& client_ip) override;
+  std::string unreadable(const boost::system::error_code& ec) override;
+  bool is_long_poll(const ClientRequest& req) const override;
+  void on_open() override;
+  void on_close() override;
+  std::string_view busy_answer() const override;
 
  private:
-  boost::asio::awaitable<bool> handle(ClientRequest& req);
-  // The answer when the proxy answers itself (local paths, read-only, loops); nullopt when
+  // The answer when the proxy answers itself (local paths, read-only, loops); nullptr when
   // the request is to be forwarded.
   // (Returned on the heap so that coroutine frames, which live as long as a watch, do not
   // carry a response object.)
-  std::unique_ptr<StringResponse> local_answer(ClientRequest& req);
-  std::optional<StringResponse> local_answer_value(ClientRequest& req);
-  boost::asio::awaitable<bool> respond(StringResponse& res, bool keep_alive);
-  void arm_request_deadline();
+  std::unique_ptr<StringResponse> local_answer(ClientRequest& req, const std::string& client_ip);
+  std::optional<StringResponse> local_answer_value(ClientRequest& req,
+                                                   const std::string& client_ip);
 
   ProxyContext& ctx_;
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer deadline_;
-  boost::beast::flat_buffer buffer_;
-  std::string client_ip_;
-  bool timed_out_ = false;
 };
 
 }  // namespace etcdpp::proxy

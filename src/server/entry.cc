@@ -21,8 +21,10 @@ std::string encode_entry(const Entry& entry) {
     if (w->prev_exist) p->set_prev_exist(*w->prev_exist);
     p->set_refresh(w->refresh);
     if (w->expiration) p->set_expiration_unix_ns(base::to_unix_ns(*w->expiration));
+  } else if (const auto* sync = std::get_if<SyncRequest>(&entry.kind)) {
+    msg.mutable_sync()->set_now_unix_ns(base::to_unix_ns(sync->now));
   } else {
-    msg.mutable_sync()->set_now_unix_ns(base::to_unix_ns(std::get<SyncRequest>(entry.kind).now));
+    msg.set_membership(encode_membership(std::get<MembershipUpdate>(entry.kind).membership));
   }
   return msg.SerializeAsString();
 }
@@ -39,7 +41,8 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
   e.request_id = msg.request_id();
   if (msg.has_write()) {
     const auto& p = msg.write();
-    if (p.method() != "PUT" && p.method() != "POST" && p.method() != "DELETE") {
+    if (p.method() != "PUT" && p.method() != "POST" && p.method() != "DELETE" &&
+        p.method() != "QGET") {
       error = "entry " + std::to_string(e.index) + " has an unknown method";
       return std::nullopt;
     }
@@ -57,6 +60,13 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
     e.kind = std::move(w);
   } else if (msg.has_sync()) {
     e.kind = SyncRequest{base::from_unix_ns(msg.sync().now_unix_ns())};
+  } else if (msg.has_membership()) {
+    auto membership = decode_membership(msg.membership(), error);
+    if (!membership) {
+      error = "entry " + std::to_string(e.index) + ": " + error;
+      return std::nullopt;
+    }
+    e.kind = MembershipUpdate{std::move(*membership)};
   } else {
     error = "entry " + std::to_string(e.index) + " has no request";
     return std::nullopt;
@@ -64,12 +74,38 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
   return e;
 }
 
-ApplyResult apply_entry(store::Store& store, const Entry& entry) {
+namespace {
+
+void count_write(StoreStats& stats, StoreOp op, bool ok) {
+  auto bump = [ok](uint64_t& success, uint64_t& fail) { ++(ok ? success : fail); };
+  switch (op) {
+    case StoreOp::get: bump(stats.gets_success, stats.gets_fail); break;
+    case StoreOp::set: bump(stats.sets_success, stats.sets_fail); break;
+    case StoreOp::create: bump(stats.create_success, stats.create_fail); break;
+    case StoreOp::update: bump(stats.update_success, stats.update_fail); break;
+    case StoreOp::compare_and_swap:
+      bump(stats.compare_and_swap_success, stats.compare_and_swap_fail);
+      break;
+    case StoreOp::remove: bump(stats.delete_success, stats.delete_fail); break;
+    case StoreOp::compare_and_delete:
+      bump(stats.compare_and_delete_success, stats.compare_and_delete_fail);
+      break;
+  }
+}
+
+}  // namespace
+
+ApplyResult apply_entry(ServerState& state, const Entry& entry) {
   ApplyResult result;
   if (const auto* w = std::get_if<WriteRequest>(&entry.kind)) {
-    result.write = apply_write(store, *w);
+    result.write = apply_write(state.store, *w);
+    count_write(state.stats, classify_write(*w), result.write->ok());
+  } else if (const auto* sync = std::get_if<SyncRequest>(&entry.kind)) {
+    result.expired = state.store.delete_expired(sync->now);
+    state.stats.expire_count += result.expired.size();
   } else {
-    result.expired = store.delete_expired(std::get<SyncRequest>(entry.kind).now);
+    state.membership = std::get<MembershipUpdate>(entry.kind).membership;
+    result.membership_changed = true;
   }
   return result;
 }

@@ -2,23 +2,32 @@
 
 namespace etcdpp::server {
 
-store::Result<store::Event> apply_write(store::Store& store, const WriteRequest& req) {
+StoreOp classify_write(const WriteRequest& req) {
   bool compare = req.prev_index > 0 || !req.prev_value.empty();
-  const auto& exp = req.expiration;
-  if (req.method == "POST") return store.create(req.key, req.dir, req.value, true, exp);
-  if (req.method == "DELETE") {
-    if (compare) return store.compare_and_delete(req.key, req.prev_value, req.prev_index);
-    return store.remove(req.key, req.dir, req.recursive);
-  }
+  if (req.method == "QGET") return StoreOp::get;
+  if (req.method == "POST") return StoreOp::create;
+  if (req.method == "DELETE") return compare ? StoreOp::compare_and_delete : StoreOp::remove;
   if (req.prev_exist) {
-    if (!*req.prev_exist) return store.create(req.key, req.dir, req.value, false, exp);
-    if (!compare) return store.update(req.key, req.value, exp, req.refresh);
-    return store.compare_and_swap(req.key, req.prev_value, req.prev_index, req.value, exp,
-                                  req.refresh);
+    if (!*req.prev_exist) return StoreOp::create;
+    return compare ? StoreOp::compare_and_swap : StoreOp::update;
   }
-  if (compare) {
-    return store.compare_and_swap(req.key, req.prev_value, req.prev_index, req.value, exp,
-                                  req.refresh);
+  return compare ? StoreOp::compare_and_swap : StoreOp::set;
+}
+
+store::Result<store::Event> apply_write(store::Store& store, const WriteRequest& req) {
+  const auto& exp = req.expiration;
+  switch (classify_write(req)) {
+    case StoreOp::get: return store.get(req.key, req.recursive);
+    case StoreOp::create:
+      return store.create(req.key, req.dir, req.value, req.method == "POST", exp);
+    case StoreOp::compare_and_delete:
+      return store.compare_and_delete(req.key, req.prev_value, req.prev_index);
+    case StoreOp::remove: return store.remove(req.key, req.dir, req.recursive);
+    case StoreOp::update: return store.update(req.key, req.value, exp, req.refresh);
+    case StoreOp::compare_and_swap:
+      return store.compare_and_swap(req.key, req.prev_value, req.prev_index, req.value, exp,
+                                    req.refresh);
+    case StoreOp::set: break;
   }
   return store.set(req.key, req.dir, req.value, exp, req.refresh);
 }

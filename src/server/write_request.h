@@ -10,7 +10,7 @@
 namespace etcdpp::server {
 
 struct WriteRequest {
-  std::string method;  // PUT, POST or DELETE
+  std::string method;  // PUT, POST, DELETE, or QGET (a read ordered through the log: quorum=true)
   std::string key;     // normalised store key
   std::string value;
   bool dir = false;
@@ -24,9 +24,13 @@ struct WriteRequest {
   bool operator==(const WriteRequest&) const = default;
 };
 
+// The store operation a write is (what /v2/stats/store counts).
+enum class StoreOp { get, set, create, update, compare_and_swap, remove, compare_and_delete };
+
 // etcd's applierV2store: PUT prevExist=false -> create; prevExist=true -> update or CAS;
 // prevValue/prevIndex -> CAS; otherwise set. POST -> in-order create. DELETE -> CAD when a
 // compare is given, else delete.
+StoreOp classify_write(const WriteRequest& req);
 store::Result<store::Event> apply_write(store::Store& store, const WriteRequest& req);
 
 }  // namespace etcdpp::server

@@ -64,6 +64,7 @@ std::string encode(const Snapshot& snapshot) {
   msg.set_index(snapshot.state.index);
   msg.set_applied_index(snapshot.applied_index);
   msg.set_term(snapshot.term);
+  msg.set_membership(snapshot.membership);
   for (const auto& n : snapshot.state.nodes) {
     auto* p = msg.add_nodes();
     p->set_path(n.path);
@@ -120,6 +121,7 @@ std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {
   Snapshot s;
   s.term = msg.term();
   s.applied_index = msg.applied_index();
+  s.membership = msg.membership();
   s.state.index = msg.index();
   for (const auto& p : msg.nodes()) {
     store::NodeRecord r;

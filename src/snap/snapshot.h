@@ -18,6 +18,7 @@ struct Snapshot {
   uint64_t term = 0;
   uint64_t applied_index = 0;
   store::StoreState state;
+  std::string membership;  // opaque to snap: the server's encoded membership
 };
 
 std::string encode(const Snapshot& snapshot);

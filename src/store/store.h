@@ -88,6 +88,7 @@ class Store {
   Result<std::shared_ptr<Watcher>> watch(std::string_view key, bool recursive, bool stream,
                                          uint64_t since_index);
   WatcherHub& watchers() { return hub_; }
+  const WatcherHub& watchers() const { return hub_; }
 
   // Snapshot support. import_state() replaces the whole content of a fresh store and fails
   // (error 300 with a description) when the state is inconsistent (a node without its parent,

@@ -310,3 +310,79 @@ def shared_proxy(cluster3, tmp_path_factory):
     p.wait_listening().wait_endpoints(3)
     yield p
     p.stop()
+
+
+class EtcdppMember:
+    """An etcdpp member (member mode) on 127.0.0.1: data in <tmp>/<name>.etcdpp."""
+
+    def __init__(self, tmp_path, name="pp0", extra=None, data_dir=None):
+        self.tmp = tmp_path
+        self.name = name
+        self.client_port = free_port()
+        self.peer_port = free_port()
+        self.data_dir = data_dir or str(tmp_path / f"{name}.etcdpp")
+        self.extra = list(extra or [])
+        self.process = None
+        self.log_path = str(tmp_path / f"{name}.log")
+
+    @property
+    def client_url(self):
+        return f"http://127.0.0.1:{self.client_port}"
+
+    @property
+    def peer_url(self):
+        return f"http://127.0.0.1:{self.peer_port}"
+
+    def args(self):
+        return [ETCDPP_BIN, "--name", self.name, "--data-dir", self.data_dir,
+                "--listen-client-urls", self.client_url,
+                "--advertise-client-urls", self.client_url,
+                "--listen-peer-urls", self.peer_url,
+                "--initial-advertise-peer-urls", self.peer_url,
+                "--initial-cluster", f"{self.name}={self.peer_url}"] + self.extra
+
+    def start(self, wait=True):
+        self.process = Process(self.args(), self.log_path)
+        if wait:
+            self.wait_healthy()
+        return self
+
+    def wait_healthy(self, timeout=20):
+        def healthy():
+            assert self.process.alive(), self.process.output()[-3000:]
+            return http("GET", self.client_url + "/health", timeout=1)[0] == 200
+        wait_until(healthy, timeout=timeout, what=f"etcdpp member {self.name} healthy")
+        return self
+
+    def stop(self):
+        """SIGTERM; the member must exit 0 without sanitizer reports."""
+        if self.process:
+            self.process.stop()
+            check_clean_exit(self.process, 0)
+
+    def kill9(self):
+        if self.process:
+            self.process.kill9()
+
+    def rss_kb(self):
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+
+@pytest.fixture(scope="module")
+def etcd1(tmp_path_factory):
+    """A single-member etcd 3.4 (the oracle for member-mode behaviour)."""
+    c = EtcdCluster(tmp_path_factory.mktemp("etcd1"), 1).start()
+    yield c.members[0]
+    c.stop()
+
+
+@pytest.fixture(scope="module")
+def etcdpp1(tmp_path_factory):
+    """A single etcdpp member shared by a module's tests."""
+    m = EtcdppMember(tmp_path_factory.mktemp("etcdpp1")).start()
+    yield m
+    m.stop()

@@ -32,7 +32,7 @@ class SnapshotTest : public testutil::TempDirTest {
 TEST_F(SnapshotTest, RestoredStoreIsTheSame) {
   store::Store original;
   fill(original);
-  Snapshot snap{3, 42, original.export_state()};
+  Snapshot snap{3, 42, original.export_state(), "members"};
   ASSERT_EQ(save(dir, snap), "");
   auto loaded = load_newest(dir);
   ASSERT_TRUE(loaded.snapshot);
@@ -42,6 +42,7 @@ TEST_F(SnapshotTest, RestoredStoreIsTheSame) {
   store::Store restored;
   ASSERT_TRUE(restored.import_state(loaded.snapshot->state).ok());
   EXPECT_EQ(restored.index(), original.index());
+  EXPECT_EQ(loaded.snapshot->membership, "members");
   EXPECT_EQ(restored.get("/", true)->node, original.get("/", true)->node);
   EXPECT_EQ(restored.get("/_hidden", false)->node, original.get("/_hidden", false)->node);
   EXPECT_EQ(restored.next_expiration(), original.next_expiration());
@@ -58,8 +59,8 @@ TEST_F(SnapshotTest, RestoredStoreIsTheSame) {
 TEST_F(SnapshotTest, NewestValidWinsAndDamagedFilesAreReported) {
   store::Store s;
   fill(s);
-  ASSERT_EQ(save(dir, Snapshot{1, 10, s.export_state()}), "");
-  ASSERT_EQ(save(dir, Snapshot{1, 20, s.export_state()}), "");
+  ASSERT_EQ(save(dir, Snapshot{1, 10, s.export_state(), ""}), "");
+  ASSERT_EQ(save(dir, Snapshot{1, 20, s.export_state(), ""}), "");
   auto newest = dir / "0000000000000001-0000000000000014.snap";
   ASSERT_TRUE(fs::exists(newest));
   {
@@ -80,7 +81,7 @@ TEST_F(SnapshotTest, DecodeRejectsGarbage) {
   EXPECT_FALSE(decode("hello", error));
   EXPECT_NE(error.find("bad magic"), std::string::npos);
   store::Store s;
-  std::string bytes = encode(Snapshot{1, 1, s.export_state()});
+  std::string bytes = encode(Snapshot{1, 1, s.export_state(), ""});
   EXPECT_FALSE(decode(bytes.substr(0, bytes.size() - 1), error));
   EXPECT_NE(error.find("truncated"), std::string::npos);
   bytes[8] = 9;

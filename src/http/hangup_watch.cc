@@ -1,21 +1,21 @@
-#include "proxy/client_watch.h"
+#include "http/hangup_watch.h"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
 #include <sys/socket.h>
 
-namespace etcdpp::proxy {
+namespace etcdpp::http {
 
 namespace asio = boost::asio;
 
-std::shared_ptr<ClientWatch> ClientWatch::start(asio::ip::tcp::socket& client,
-                                                UpstreamConn* upstream) {
-  auto watch = std::make_shared<ClientWatch>(client, upstream);
+std::shared_ptr<HangupWatch> HangupWatch::start(asio::ip::tcp::socket& client,
+                                                std::function<void()> on_gone) {
+  auto watch = std::make_shared<HangupWatch>(client, std::move(on_gone));
   watch->arm();
   return watch;
 }
 
-void ClientWatch::arm() {
+void HangupWatch::arm() {
   waiting_ = true;
   client_.async_wait(
       asio::socket_base::wait_read,
@@ -25,7 +25,7 @@ void ClientWatch::arm() {
           }));
 }
 
-void ClientWatch::on_readable(const boost::system::error_code& ec) {
+void HangupWatch::on_readable(const boost::system::error_code& ec) {
   waiting_ = false;
   if (stopped_ || ec == asio::error::operation_aborted) return;
   if (!ec) {
@@ -38,17 +38,14 @@ void ClientWatch::on_readable(const boost::system::error_code& ec) {
     }
   }
   client_gone_ = true;
-  if (upstream_) {
-    boost::system::error_code ignored;
-    upstream_->stream.socket().close(ignored);
-  }
+  if (auto cb = std::move(on_gone_)) cb();
 }
 
-void ClientWatch::stop() {
+void HangupWatch::stop() {
   if (stopped_) return;
   stopped_ = true;
-  upstream_ = nullptr;
+  on_gone_ = nullptr;
   if (waiting_) cancel_.emit(asio::cancellation_type::all);
 }
 
-}  // namespace etcdpp::proxy
+}  // namespace etcdpp::http

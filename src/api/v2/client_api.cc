@@ -1,0 +1,298 @@
+#include "api/v2/client_api.h"
+
+#include "api/v2/form.h"
+#include "api/v2/render.h"
+#include "base/json_string.h"
+#include "http/headers.h"
+#include "http/path.h"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+namespace etcdpp::api::v2 {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+bool under(std::string_view path, std::string_view prefix) {
+  return path == prefix || (path.size() > prefix.size() && path.starts_with(prefix) &&
+                            path[prefix.size()] == '/');
+}
+
+asio::awaitable<bool> write_reply(asio::ip::tcp::socket& socket, const Reply& reply,
+                                  const WireOptions& wire) {
+  auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
+  boost::system::error_code ec;
+  co_await asio::async_write(socket, asio::buffer(*bytes),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec && wire.keep_alive;
+}
+
+// Waits for a members change that completes through the log.
+asio::awaitable<Reply> members_change(MembersApi& api, std::string_view method,
+                                      std::string_view path, std::string_view content_type,
+                                      std::string_view body, std::optional<Reply>& immediate) {
+  auto initiation = [&](auto handler) {
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    immediate = api.handle(method, path, content_type, body, [shared](Reply r) {
+      auto ex = asio::get_associated_executor(*shared);
+      asio::post(ex, [shared, r = std::move(r)]() mutable { std::move (*shared)(std::move(r)); });
+    });
+    if (immediate) {
+      auto ex = asio::get_associated_executor(*shared);
+      asio::post(ex, [shared]() mutable { std::move (*shared)(Reply{}); });
+    }
+  };
+  Reply r = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Reply)>(
+      std::move(initiation), asio::use_awaitable);
+  co_return r;
+}
+
+std::string rfc3339(base::WallTime t) { return rfc3339_nano(t); }
+
+}  // namespace
+
+void add_cors(Reply& reply) {
+  reply.set("Access-Control-Allow-Headers", "accept, content-type, authorization");
+  reply.set("Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
+  reply.set("Access-Control-Allow-Origin", "*");
+}
+
+std::string go_duration(std::chrono::nanoseconds d) {
+  int64_t ns = d.count();
+  if (ns == 0) return "0s";
+  std::string sign = ns < 0 ? "-" : "";
+  uint64_t u = ns < 0 ? static_cast<uint64_t>(-(ns + 1)) + 1 : static_cast<uint64_t>(ns);
+  auto fraction = [](uint64_t v, uint64_t unit) {
+    // v / unit with the fraction's trailing zeros trimmed.
+    std::string out = std::to_string(v / unit);
+    uint64_t rem = v % unit;
+    if (rem) {
+      std::string digits = std::to_string(rem + unit).substr(1);  // zero-padded
+      digits.erase(digits.find_last_not_of('0') + 1);
+      out += "." + digits;
+    }
+    return out;
+  };
+  if (u < 1'000) return sign + std::to_string(u) + "ns";
+  if (u < 1'000'000) return sign + fraction(u, 1'000) + "\xC2\xB5s";
+  if (u < 1'000'000'000) return sign + fraction(u, 1'000'000) + "ms";
+  uint64_t hours = u / 3'600'000'000'000ULL;
+  uint64_t minutes = (u / 60'000'000'000ULL) % 60;
+  std::string seconds = fraction(u % 60'000'000'000ULL, 1'000'000'000) + "s";
+  if (hours) return sign + std::to_string(hours) + "h" + std::to_string(minutes) + "m" + seconds;
+  if (minutes) return sign + std::to_string(minutes) + "m" + seconds;
+  return sign + seconds;
+}
+
+const std::string& ClientApi::date() {
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    member_.clock().wall().time_since_epoch())
+                    .count();
+  if (now != date_second_) {
+    date_second_ = now;
+    date_text_ = http::http_date(now);
+  }
+  return date_text_;
+}
+
+std::string ClientApi::unreadable(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::body_limit) {
+    // etcd reads form bodies with Go's ParseForm, which refuses more than 10 MiB.
+    Reply r = json_reply(400, render_error(store::Error{store::ErrorCode::InvalidForm,
+                                                         "http: POST too large", 0}));
+    r.set("X-Etcd-Index", "0");
+    add_cors(r);
+    return serialize_reply(r, WireOptions{11, false, false, date()});
+  }
+  return http::ConnectionHandler::unreadable(ec);
+}
+
+bool ClientApi::is_long_poll(const http::ServerRequest& req) const {
+  return http::is_watch_target(req.target());
+}
+
+asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::ServerRequest& req,
+                                        const std::string&) {
+  WireOptions wire;
+  wire.http_version = req.version() == 10 ? 10 : 11;
+  wire.keep_alive = req.keep_alive();
+  wire.head = req.method() == bhttp::verb::head;
+  wire.date = date();
+  std::string_view target = req.target();
+  if (target.empty() || target.front() != '/') {
+    auto bytes = std::make_unique<std::string>(http::go_request_error("400 Bad Request"));
+    boost::system::error_code ec;
+    co_await asio::async_write(socket, asio::buffer(*bytes),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    co_return false;
+  }
+  std::string_view raw_path = target.substr(0, target.find('?'));
+  std::string_view query = raw_path.size() < target.size() ? target.substr(raw_path.size() + 1)
+                                                           : std::string_view{};
+  std::string error;
+  auto decoded = percent_decode(raw_path, false, error);
+  if (!decoded) {
+    // Go's server cannot parse such a request line.
+    auto bytes = std::make_unique<std::string>(http::go_request_error("400 Bad Request"));
+    boost::system::error_code ec;
+    co_await asio::async_write(socket, asio::buffer(*bytes),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    co_return false;
+  }
+  const std::string& path = *decoded;
+  if (req.method() == bhttp::verb::options) {
+    Reply r;
+    add_cors(r);
+    bool kept = co_await write_reply(socket, r, wire);
+    co_return kept;
+  }
+  std::string cleaned = http::clean_path(raw_path);
+  if (cleaned != raw_path) {
+    std::string location = cleaned;
+    if (raw_path.size() < target.size()) location += target.substr(raw_path.size());
+    Reply r;
+    r.status = 301;
+    r.set("Location", location);
+    if (req.method() == bhttp::verb::get) {
+      r.set("Content-Type", "text/html; charset=utf-8");
+      r.body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
+    }
+    add_cors(r);
+    bool kept = co_await write_reply(socket, r, wire);
+    co_return kept;
+  }
+  if (under(path, "/v2/keys")) {
+    bool kept = co_await keys_.serve(socket, req, path, query, wire, &add_cors);
+    co_return kept;
+  }
+  Reply reply;
+  if (under(path, "/v2/members")) {
+    std::optional<Reply> immediate;
+    Reply later = co_await members_change(members_, req.method_string(), path,
+                                          req[bhttp::field::content_type], req.body(), immediate);
+    reply = immediate ? std::move(*immediate) : std::move(later);
+  } else {
+    reply = answer(req, path, query);
+  }
+  add_cors(reply);
+  bool kept = co_await write_reply(socket, reply, wire);
+  co_return kept;
+}
+
+Reply ClientApi::answer(const http::ServerRequest& req, std::string_view path, std::string_view) {
+  std::string_view method = req.method_string();
+  auto only = [&](std::initializer_list<std::string_view> methods, std::string_view allow) {
+    bool ok = std::find(methods.begin(), methods.end(), method) != methods.end();
+    std::optional<Reply> r;
+    if (!ok) {
+      r = text_error(405, "Method Not Allowed");
+      r->set("Allow", std::string(allow));
+    }
+    return r;
+  };
+  if (path == "/metrics") {
+    Reply r = sniffed_text(200, metrics_.scrape());
+    r.sniffed_content_type.clear();
+    r.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return r;
+  }
+  if (path == "/version") {
+    if (auto r = only({"GET"}, "GET")) return *r;
+    return json_reply(200, std::string("{\"etcdserver\":\"") + kEtcdServerVersion +
+                               "\",\"etcdcluster\":\"" + kEtcdClusterVersion + "\"}");
+  }
+  if (path == "/health") {
+    if (auto r = only({"GET"}, "GET")) return *r;
+    return health();
+  }
+  if (path == "/v2/machines") {
+    if (auto r = only({"GET", "HEAD"}, "GET,HEAD")) return *r;
+    return machines();
+  }
+  if (path == "/v2/stats/self") {
+    if (auto r = only({"GET"}, "GET")) return *r;
+    return stats_self();
+  }
+  if (path == "/v2/stats/store") {
+    if (auto r = only({"GET"}, "GET")) return *r;
+    return stats_store();
+  }
+  if (path == "/v2/stats/leader") {
+    if (auto r = only({"GET"}, "GET")) return *r;
+    return json_reply(200, "{\"leader\":\"" + server::id_hex(member_.id()) + "\",\"followers\":{}}");
+  }
+  return text_error(404, "404 page not found");
+}
+
+Reply ClientApi::health() const {
+  if (member_.healthy()) return sniffed_text(200, "{\"health\":\"true\"}");
+  Reply r = text_error(503, "{\"health\":\"false\"}");
+  return r;
+}
+
+Reply ClientApi::machines() const {
+  std::vector<std::string> urls;
+  for (const auto& m : member_.membership().members) {
+    urls.insert(urls.end(), m.client_urls.begin(), m.client_urls.end());
+  }
+  std::sort(urls.begin(), urls.end());
+  std::string body;
+  for (size_t i = 0; i < urls.size(); ++i) body += (i ? ", " : "") + urls[i];
+  return sniffed_text(200, std::move(body));
+}
+
+Reply ClientApi::stats_self() const {
+  std::string id = server::id_hex(member_.id());
+  auto uptime = member_.clock().monotonic() - member_.started_mono();
+  std::string body = "{\"name\":";
+  base::append_json_string(body, member_.config().name);
+  body += ",\"id\":\"" + id + "\",\"state\":\"StateLeader\",\"startTime\":\"" +
+          rfc3339(member_.start_time()) + "\",\"leaderInfo\":{\"leader\":\"" + id +
+          "\",\"uptime\":\"" +
+          go_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(uptime)) +
+          "\",\"startTime\":\"" + rfc3339(member_.start_time()) +
+          "\"},\"recvAppendRequestCnt\":0,\"sendAppendRequestCnt\":0}";
+  return json_reply(200, std::move(body));
+}
+
+Reply ClientApi::stats_store() const {
+  const server::StoreStats& s = member_.stats();
+  std::string body;
+  auto field = [&body](const char* name, uint64_t v) {
+    body += body.empty() ? "{" : ",";
+    body += "\"";
+    body += name;
+    body += "\":" + std::to_string(v);
+  };
+  field("getsSuccess", s.gets_success);
+  field("getsFail", s.gets_fail);
+  field("setsSuccess", s.sets_success);
+  field("setsFail", s.sets_fail);
+  field("deleteSuccess", s.delete_success);
+  field("deleteFail", s.delete_fail);
+  field("updateSuccess", s.update_success);
+  field("updateFail", s.update_fail);
+  field("createSuccess", s.create_success);
+  field("createFail", s.create_fail);
+  field("compareAndSwapSuccess", s.compare_and_swap_success);
+  field("compareAndSwapFail", s.compare_and_swap_fail);
+  field("compareAndDeleteSuccess", s.compare_and_delete_success);
+  field("compareAndDeleteFail", s.compare_and_delete_fail);
+  field("expireCount", s.expire_count);
+  field("watchers", member_.store().watchers().count());
+  body += "}";
+  return json_reply(200, std::move(body));
+}
+
+}  // namespace etcdpp::api::v2

@@ -1,0 +1,55 @@
+#pragma once
+// A member's client listener (etcd's v2 client handler): /v2/keys, /v2/members, /v2/machines,
+// /v2/stats/*, /version, /health, /metrics; CORS headers on every answer (etcd 3.4's default
+// --cors=*), OPTIONS answered locally, non-canonical paths redirected (301), anything else
+// 404 — each with etcd's bytes.
+#include "api/v2/keys_api.h"
+#include "api/v2/member_metrics.h"
+#include "api/v2/members_api.h"
+#include "http/connection.h"
+#include "server/member.h"
+
+#include <string>
+
+namespace etcdpp::api::v2 {
+
+// What /version reports: the etcd release whose v2 API etcdpp speaks (clients and tools gate
+// features on it). etcdpp's own version is in `etcdpp --version`.
+inline constexpr const char* kEtcdServerVersion = "3.4.23";
+inline constexpr const char* kEtcdClusterVersion = "3.4.0";
+
+class ClientApi final : public http::ConnectionHandler {
+ public:
+  explicit ClientApi(server::Member& member)
+      : member_(member), keys_(member), members_(member), metrics_(member) {}
+
+  boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
+                                      http::ServerRequest& req,
+                                      const std::string& client_ip) override;
+  std::string unreadable(const boost::system::error_code& ec) override;
+  bool is_long_poll(const http::ServerRequest& req) const override;
+
+ private:
+  // The answer to everything but /v2/keys.
+  Reply answer(const http::ServerRequest& req, std::string_view path, std::string_view query);
+  Reply stats_self() const;
+  Reply stats_store() const;
+  Reply machines() const;
+  Reply health() const;
+  const std::string& date();
+
+  server::Member& member_;
+  KeysApi keys_;
+  MembersApi members_;
+  MemberMetrics metrics_;
+  int64_t date_second_ = -1;
+  std::string date_text_;
+};
+
+// Adds etcd 3.4's default CORS headers.
+void add_cors(Reply& reply);
+
+// Go's time.Duration.String(): "1.2738245s", "2m3.5s", "1h0m0s", "500ms", "0s".
+std::string go_duration(std::chrono::nanoseconds d);
+
+}  // namespace etcdpp::api::v2

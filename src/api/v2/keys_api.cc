@@ -1,0 +1,207 @@
+#include "api/v2/keys_api.h"
+
+#include "api/v2/keys_request.h"
+#include "api/v2/render.h"
+#include "http/hangup_watch.h"
+#include "http/serialize.h"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <array>
+
+namespace etcdpp::api::v2 {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+using WriteResult = store::Result<store::Event>;
+
+// Proposes `request` and resumes the caller once it is durable and applied.
+asio::awaitable<WriteResult> propose(server::Member& member, server::WriteRequest request) {
+  auto initiation = [&member, request = std::move(request)](auto handler) mutable {
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    member.propose_write(std::move(request), [shared](const WriteResult& result) {
+      auto ex = asio::get_associated_executor(*shared);
+      asio::post(ex, [shared, result]() mutable { std::move (*shared)(result); });
+    });
+  };
+  WriteResult result = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                                     void(WriteResult)>(std::move(initiation),
+                                                                        asio::use_awaitable);
+  co_return result;
+}
+
+// What a watcher waiting for its next event shares with the callbacks that wake it (the
+// watcher's on_ready and the hang-up watch): they may run after the stream ended.
+struct WatchWake {
+  explicit WatchWake(asio::any_io_executor ex) : timer(ex) {}
+  asio::steady_timer timer;
+  bool woken = false;
+  bool client_gone = false;
+  void wake() {
+    woken = true;
+    timer.cancel();
+  }
+};
+
+constexpr std::string_view kClusterIdHeader = "X-Etcd-Cluster-Id";
+
+}  // namespace
+
+Reply KeysApi::error_reply(const store::Error& error) {
+  Reply r = json_reply(error_http_status(error.code), render_error(error));
+  r.set(kClusterIdHeader, server::id_hex(member_.cluster_id()));
+  r.set("X-Etcd-Index", std::to_string(error.index));
+  return r;
+}
+
+Reply KeysApi::event_reply(const store::Event& event, bool no_value_on_success) {
+  bool value_action = event.action == store::Action::set || event.action == store::Action::create ||
+                      event.action == store::Action::update ||
+                      event.action == store::Action::compare_and_swap;
+  Reply r = json_reply(event.created() ? 201 : 200,
+                       no_value_on_success && value_action
+                           ? render_action_only(event)
+                           : render_event(event, member_.clock().wall()));
+  r.set(kClusterIdHeader, server::id_hex(member_.cluster_id()));
+  r.set("X-Etcd-Index", std::to_string(event.index));
+  r.set("X-Raft-Index", std::to_string(member_.commit_index()));
+  r.set("X-Raft-Term", std::to_string(member_.term()));
+  return r;
+}
+
+asio::awaitable<Reply> KeysApi::answer(const http::ServerRequest& req, std::string_view path,
+                                       std::string_view query,
+                                       std::shared_ptr<store::Watcher>& watcher) {
+  std::string_view method = req.method_string();
+  auto content_type = req[bhttp::field::content_type];
+  auto parsed = parse_keys_request(method, path, query, content_type, req.body());
+  if (!parsed) co_return error_reply(parsed.error());
+  const KeysRequest& kr = *parsed;
+  auto& stats = member_.stats();
+  if (kr.method == "GET" || kr.method == "HEAD") {
+    bool is_get = kr.method == "GET";
+    if (is_get && kr.quorum) {
+      // Ordered through the log like a write (etcd's QGET); a wait is then ignored, as etcd.
+      server::WriteRequest qget;
+      qget.method = "QGET";
+      qget.key = kr.key;
+      qget.recursive = kr.recursive;
+      WriteResult result = co_await propose(member_, std::move(qget));
+      if (!result) co_return error_reply(result.error());
+      co_return event_reply(*result, false);
+    }
+    if (is_get && kr.wait) {
+      auto w = member_.store().watch(kr.key, kr.recursive, kr.stream, kr.wait_index);
+      if (!w) co_return error_reply(w.error());
+      watcher = std::move(*w);
+      co_return Reply{};
+    }
+    auto got = member_.store().get(kr.key, kr.recursive);
+    if (!got) {
+      ++stats.gets_fail;
+      co_return error_reply(got.error());
+    }
+    ++stats.gets_success;
+    co_return event_reply(*got, false);
+  }
+  server::WriteRequest write = to_write_request(kr, member_.clock().wall());
+  WriteResult result = co_await propose(member_, std::move(write));
+  if (!result) co_return error_reply(result.error());
+  co_return event_reply(*result, kr.no_value_on_success);
+}
+
+asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::ServerRequest& req,
+                                     std::string_view path, std::string_view query,
+                                     const WireOptions& wire, void (*decorate)(Reply&)) {
+  auto verb = req.method();
+  bool allowed = verb == bhttp::verb::get || verb == bhttp::verb::head ||
+                 verb == bhttp::verb::put || verb == bhttp::verb::post ||
+                 verb == bhttp::verb::delete_;
+  std::shared_ptr<store::Watcher> watcher;
+  Reply reply;
+  if (!allowed) {
+    reply = text_error(405, "Method Not Allowed");
+    reply.set("Allow", "HEAD,GET,PUT,POST,DELETE");
+  } else {
+    reply = co_await answer(req, path, query, watcher);
+  }
+  if (watcher) {
+    bool kept = co_await stream(socket, std::move(watcher), wire, decorate);
+    co_return kept;
+  }
+  decorate(reply);
+  auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
+  boost::system::error_code ec;
+  co_await asio::async_write(socket, asio::buffer(*bytes),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec && wire.keep_alive;
+}
+
+asio::awaitable<bool> KeysApi::stream(asio::ip::tcp::socket& socket,
+                                      std::shared_ptr<store::Watcher> watcher,
+                                      const WireOptions& wire, void (*decorate)(Reply&)) {
+  Reply head = json_reply(200, "");
+  head.set(kClusterIdHeader, server::id_hex(member_.cluster_id()));
+  head.set("X-Etcd-Index", std::to_string(watcher->start_index()));
+  head.set("X-Raft-Index", std::to_string(member_.commit_index()));
+  head.set("X-Raft-Term", std::to_string(member_.term()));
+  decorate(head);
+  bool chunked = wire.http_version != 10;
+  auto out = std::make_unique<std::string>(serialize_stream_head(head, wire));
+
+  auto wake = std::make_shared<WatchWake>(socket.get_executor());
+  watcher->set_on_ready([weak = std::weak_ptr<WatchWake>(wake)] {
+    if (auto w = weak.lock()) w->wake();
+  });
+  auto hangup = http::HangupWatch::start(socket, [weak = std::weak_ptr<WatchWake>(wake)] {
+    if (auto w = weak.lock()) {
+      w->client_gone = true;
+      w->wake();
+    }
+  });
+  boost::system::error_code ec;
+  bool ended = false;  // the response is complete (an event of a one-shot watch, or removed)
+  for (;;) {
+    // Everything ready is written in one go (the head, the first time round).
+    while (watcher->has_event()) {
+      store::Event ev = watcher->take_event();
+      std::string line = render_event(ev, member_.clock().wall());
+      if (chunked) http::append_chunk_size(*out, line.size());
+      *out += line;
+      if (chunked) *out += http::kCrlf;
+      if (!watcher->stream()) {
+        ended = true;
+        break;
+      }
+    }
+    if (!ended && watcher->removed()) ended = true;  // dropped (overflow): the stream ends
+    if (ended && chunked) *out += http::kLastChunk;
+    if (!out->empty()) {
+      co_await asio::async_write(socket, asio::buffer(*out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      out->clear();
+      if (ec) break;
+    }
+    if (ended || wake->client_gone) break;
+    if (!wake->woken) {
+      wake->timer.expires_at(asio::steady_timer::time_point::max());
+      co_await wake->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    wake->woken = false;
+    if (wake->client_gone) break;
+  }
+  hangup->stop();
+  watcher->set_on_ready(nullptr);
+  member_.store().watchers().cancel(watcher);
+  co_return ended && !ec && chunked && wire.keep_alive && !wake->client_gone;
+}
+
+}  // namespace etcdpp::api::v2

@@ -1,0 +1,44 @@
+#pragma once
+// /v2/keys on a member: reads from the local store, writes through the member's log (answered
+// once durable and applied), watches streamed as etcd does (headers flushed at once, one JSON
+// line per event, the response ends after the first event unless stream=true, and a client
+// that hangs up drops its watcher at once).
+#include "api/v2/reply.h"
+#include "http/connection.h"
+#include "server/member.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <memory>
+#include <string_view>
+
+namespace etcdpp::api::v2 {
+
+class KeysApi {
+ public:
+  explicit KeysApi(server::Member& member) : member_(member) {}
+
+  // Answers a request whose (decoded) path is /v2/keys or below it. `decorate` adds the
+  // listener's common headers (CORS) to whatever is written. Returns whether the connection
+  // may carry more requests.
+  boost::asio::awaitable<bool> serve(boost::asio::ip::tcp::socket& socket,
+                                     const http::ServerRequest& req, std::string_view path,
+                                     std::string_view query, const WireOptions& wire,
+                                     void (*decorate)(Reply&));
+
+ private:
+  // The answer to everything but a watch; `watcher` is set instead for a watch.
+  boost::asio::awaitable<Reply> answer(const http::ServerRequest& req, std::string_view path,
+                                       std::string_view query,
+                                       std::shared_ptr<store::Watcher>& watcher);
+  Reply event_reply(const store::Event& event, bool no_value_on_success);
+  Reply error_reply(const store::Error& error);
+  boost::asio::awaitable<bool> stream(boost::asio::ip::tcp::socket& socket,
+                                      std::shared_ptr<store::Watcher> watcher,
+                                      const WireOptions& wire, void (*decorate)(Reply&));
+
+  server::Member& member_;
+};
+
+}  // namespace etcdpp::api::v2

@@ -1,0 +1,31 @@
+#pragma once
+// /v2/members on a member (etcd's membersHandler): list, leader, and changes with etcd's
+// validations and status codes.
+#include "api/v2/reply.h"
+#include "server/member.h"
+
+#include <string_view>
+
+namespace etcdpp::api::v2 {
+
+class MembersApi {
+ public:
+  explicit MembersApi(server::Member& member) : member_(member) {}
+
+  // `path` is /v2/members or below it. Changes that need the log complete through `done`
+  // (called on the io thread); everything else is answered at once (done is then not called
+  // and the reply is returned).
+  std::optional<Reply> handle(std::string_view method, std::string_view path,
+                              std::string_view content_type, std::string_view body,
+                              std::function<void(Reply)> done);
+
+ private:
+  Reply with_cluster_id(Reply r) const;
+  server::Member& member_;
+};
+
+// Parses {"peerURLs":[...]} as etcd does: nullopt and a message for a 400 otherwise.
+std::optional<std::vector<std::string>> parse_peer_urls_body(std::string_view body,
+                                                             std::string& error);
+
+}  // namespace etcdpp::api::v2

@@ -1,0 +1,115 @@
+#include "api/v2/reply.h"
+
+#include <ostream>  // boost/core/detail/string_view.hpp needs it complete
+
+#include <boost/beast/http/status.hpp>
+
+#include <algorithm>
+
+namespace etcdpp::api::v2 {
+
+namespace bhttp = boost::beast::http;
+
+void Reply::set(std::string_view name, std::string value) {
+  for (auto& [n, v] : headers) {
+    if (n == name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::string(name), std::move(value));
+}
+
+namespace {
+
+void append_head(std::string& out, const Reply& reply, const WireOptions& options) {
+  out += options.http_version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(reply.status);
+  out.push_back(' ');
+  auto reason = bhttp::obsolete_reason(bhttp::int_to_status(reply.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  std::vector<const std::pair<std::string, std::string>*> sorted;
+  sorted.reserve(reply.headers.size());
+  for (const auto& h : reply.headers) sorted.push_back(&h);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  for (const auto* h : sorted) {
+    out += h->first;
+    out += ": ";
+    out += h->second;
+    out += "\r\n";
+  }
+  out += "Date: ";
+  out += options.date;
+  out += "\r\n";
+}
+
+void append_connection(std::string& out, const WireOptions& options) {
+  if (options.http_version == 10) {
+    if (options.keep_alive) out += "Connection: keep-alive\r\n";
+  } else if (!options.keep_alive) {
+    out += "Connection: close\r\n";
+  }
+}
+
+}  // namespace
+
+std::string serialize_reply(const Reply& reply, const WireOptions& options) {
+  std::string out;
+  out.reserve(256 + reply.body.size());
+  append_head(out, reply, options);
+  // Go sends no Content-Length for 204/304, nor for an empty answer to HEAD.
+  bool no_length =
+      reply.status == 204 || reply.status == 304 || (options.head && reply.body.empty());
+  if (!no_length) {
+    out += "Content-Length: ";
+    out += std::to_string(reply.body.size());
+    out += "\r\n";
+  }
+  if (!reply.sniffed_content_type.empty()) {
+    out += "Content-Type: ";
+    out += reply.sniffed_content_type;
+    out += "\r\n";
+  }
+  append_connection(out, options);
+  out += "\r\n";
+  if (!options.head) out += reply.body;
+  return out;
+}
+
+std::string serialize_stream_head(const Reply& reply, const WireOptions& options) {
+  std::string out;
+  append_head(out, reply, options);
+  WireOptions o = options;
+  if (options.http_version == 10) o.keep_alive = false;
+  append_connection(out, o);
+  if (options.http_version != 10) out += "Transfer-Encoding: chunked\r\n";
+  out += "\r\n";
+  return out;
+}
+
+Reply text_error(unsigned status, std::string_view text) {
+  Reply r;
+  r.status = status;
+  r.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"X-Content-Type-Options", "nosniff"}};
+  r.body = std::string(text) + "\n";
+  return r;
+}
+
+Reply sniffed_text(unsigned status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.body = std::move(body);
+  if (!r.body.empty()) r.sniffed_content_type = "text/plain; charset=utf-8";
+  return r;
+}
+
+Reply json_reply(unsigned status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace etcdpp::api::v2

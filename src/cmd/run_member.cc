@@ -1,0 +1,176 @@
+#include "cmd/run_member.h"
+
+#include "api/v2/client_api.h"
+#include "api/v2/peer_api.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "cmd/initial_cluster.h"
+#include "server/member.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <cstdio>
+#include <list>
+
+namespace etcdpp::cmd {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::vector<std::string> url_texts(const std::vector<http::Url>& urls) {
+  std::vector<std::string> out;
+  for (const auto& u : urls) out.push_back(u.text);
+  return out;
+}
+
+// etcd's flag errors end start-up with exit code 1 and this shape.
+int flag_error(const std::string& message) {
+  std::fprintf(stderr, "etcdpp: error verifying flags, %s. See 'etcdpp --help'.\n",
+               message.c_str());
+  return 1;
+}
+
+int unsupported(const std::string& message) {
+  std::fprintf(stderr, "etcdpp: %s\n", message.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
+  std::string error;
+  auto listen_client = http::parse_url_list(f.get("listen-client-urls"), error);
+  auto listen_peer = http::parse_url_list(f.get("listen-peer-urls"), error);
+  auto advertise_client = http::parse_url_list(f.get("advertise-client-urls"), error);
+  auto advertise_peer = http::parse_url_list(f.get("initial-advertise-peer-urls"), error);
+  if (!listen_client || !listen_peer || !advertise_client || !advertise_peer) {
+    return flag_error(error);
+  }
+  if (f.is_set("listen-client-urls") && !f.is_set("advertise-client-urls")) {
+    return flag_error("--advertise-client-urls is required when --listen-client-urls is set explicitly");
+  }
+  if (f.get_bool("force-new-cluster")) {
+    return unsupported("--force-new-cluster is not supported yet");
+  }
+  const std::string& name = f.get("name");
+  std::filesystem::path member_dir = data_dir / "member";
+  std::error_code ec;
+  bool existing = std::filesystem::exists(member_dir, ec);
+  if (!existing) {
+    // The initial cluster only matters when the data dir is new (as in etcd).
+    if (f.get("initial-cluster-state") == "existing") {
+      return unsupported(
+          "--initial-cluster-state existing (joining a running cluster) needs clustering, which "
+          "is not supported yet");
+    }
+    auto cluster = parse_initial_cluster(f.get("initial-cluster"), error);
+    if (!cluster) {
+      std::fprintf(stderr, "invalid value \"%s\" for flag -initial-cluster: %s\n",
+                   f.get("initial-cluster").c_str(), error.c_str());
+      return 2;
+    }
+    auto self = cluster->find(name);
+    if (self == cluster->end()) {
+      ETCDPP_LOG_ERROR("couldn't find local name \"{}\" in the initial cluster configuration",
+                       name);
+      return 1;
+    }
+    std::vector<http::Url> mine = self->second;
+    std::vector<http::Url> advertised = *advertise_peer;
+    std::sort(mine.begin(), mine.end());
+    std::sort(advertised.begin(), advertised.end());
+    if (mine != advertised) {
+      return flag_error("--initial-cluster has " + name + "=" + fmt::format("{}", fmt::join(url_texts(self->second), ",")) +
+                        " but missing from --initial-advertise-peer-urls=" +
+                        f.get("initial-advertise-peer-urls"));
+    }
+    if (cluster->size() > 1) {
+      return unsupported("an --initial-cluster of " + std::to_string(cluster->size()) +
+                         " members needs clustering, which is not supported yet; start a "
+                         "single member");
+    }
+  }
+
+  server::MemberConfig cfg;
+  cfg.name = name;
+  cfg.durable.member_dir = member_dir;
+  if (!f.get("wal-dir").empty()) cfg.durable.wal_dir = f.get("wal-dir");
+  cfg.durable.snapshot_count = f.get_uint("snapshot-count");
+  cfg.durable.max_snapshots = f.get_uint("max-snapshots");
+  cfg.advertise_client_urls = url_texts(*advertise_client);
+  cfg.advertise_peer_urls = url_texts(*advertise_peer);
+  cfg.cluster_token = f.get("initial-cluster-token");
+  if (cfg.durable.snapshot_count == 0) {
+    return flag_error("--snapshot-count must be greater than 0");
+  }
+
+  asio::io_context io(1);
+  base::RealClock clock;
+  auto member = server::Member::open(io, cfg, clock, error);
+  if (!member) {
+    ETCDPP_LOG_ERROR("cannot start the member: {}", error);
+    return 1;
+  }
+  for (const auto& note : member->notes()) ETCDPP_LOG_WARN("{}", note);
+  ETCDPP_LOG_INFO("member {} of cluster {}: data dir {}, applied index {}",
+                  server::id_hex(member->id()), server::id_hex(member->cluster_id()),
+                  data_dir.string(), member->commit_index());
+
+  api::v2::ClientApi client_api(*member);
+  api::v2::PeerApi peer_api(*member);
+  http::ConnectionLimits client_limits;
+  client_limits.max_header_bytes = (1 << 20) + 4096;  // Go's DefaultMaxHeaderBytes + slack
+  client_limits.max_body_bytes = 10 << 20;            // Go's ParseForm limit
+  client_limits.request_timeout = std::chrono::minutes(5);
+  http::ConnectionLimits peer_limits = client_limits;
+
+  std::list<asio::ip::tcp::acceptor> acceptors;
+  auto listen = [&](const std::vector<http::Url>& urls, http::ConnectionLimits& limits,
+                    http::ConnectionHandler& handler, const char* what) {
+    for (const auto& url : urls) {
+      auto listener = http::open_listener(io.get_executor(), url, error);
+      if (!listener) {
+        ETCDPP_LOG_ERROR("{}", error);
+        return false;
+      }
+      auto& acceptor = acceptors.emplace_back(std::move(*listener));
+      ETCDPP_LOG_INFO("listening for {} on {}", what, url.text);
+      asio::co_spawn(io, http::accept_connections(acceptor, limits, handler), asio::detached);
+    }
+    return true;
+  };
+  if (!listen(*listen_peer, peer_limits, peer_api, "peers") ||
+      !listen(*listen_client, client_limits, client_api, "client requests")) {
+    return 1;
+  }
+
+  int exit_code = 0;
+  auto shutdown = [&] {
+    member->stop();
+    for (auto& a : acceptors) {
+      boost::system::error_code ignored;
+      a.close(ignored);
+    }
+    io.stop();
+  };
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& sig_ec, int signo) {
+    if (sig_ec) return;
+    ETCDPP_LOG_INFO("received signal {}, shutting down", signo);
+    shutdown();
+  });
+  member->start([&](const std::string& reason) {
+    ETCDPP_LOG_ERROR("stopping: {}", reason);
+    exit_code = 1;
+    shutdown();
+  });
+  ETCDPP_LOG_INFO("ready to serve client requests");
+  io.run();
+  return exit_code;
+}
+
+}  // namespace etcdpp::cmd

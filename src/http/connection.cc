@@ -1,0 +1,215 @@
+#include "http/connection.h"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/log.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <sys/socket.h>
+
+#include <memory>
+
+namespace etcdpp::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr size_t kFirstReadBytes = 1024;
+
+bool is_quiet_close(const boost::system::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == bhttp::error::partial_message;
+}
+
+// What the request deadline's timer shares with the connection: the timer's handler may run
+// after the connection's coroutine finished, so it holds only a weak reference.
+struct ConnectionState {
+  explicit ConnectionState(asio::ip::tcp::socket s)
+      : socket(std::move(s)), deadline(socket.get_executor()) {}
+  asio::ip::tcp::socket socket;
+  asio::steady_timer deadline;
+  bool timed_out = false;
+};
+
+void arm_deadline(const std::shared_ptr<ConnectionState>& state,
+                  std::chrono::milliseconds timeout) {
+  state->timed_out = false;
+  state->deadline.expires_after(timeout);
+  state->deadline.async_wait(
+      [weak = std::weak_ptr<ConnectionState>(state)](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (auto s = weak.lock()) {
+          s->timed_out = true;
+          boost::system::error_code ignored;
+          s->socket.cancel(ignored);
+        }
+      });
+}
+
+}  // namespace
+
+std::optional<asio::ip::tcp::acceptor> open_listener(const asio::any_io_executor& ex,
+                                                   const Url& url, std::string& error) {
+  boost::system::error_code ec;
+  auto addr = url.host == "localhost" ? asio::ip::make_address("127.0.0.1")
+                                      : asio::ip::make_address(url.host, ec);
+  asio::ip::tcp::acceptor acceptor(ex);
+  asio::ip::tcp::endpoint ep(addr, url.port);
+  if (!ec) acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    error = "listen tcp " + url.host_port() + ": bind: " + ec.message();
+    return std::nullopt;
+  }
+  return acceptor;
+}
+
+std::string go_request_error(std::string_view public_error) {
+  std::string out = "HTTP/1.1 ";
+  out += public_error;
+  out += "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n";
+  out += public_error;
+  return out;
+}
+
+std::string ConnectionHandler::unreadable(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::header_limit) return go_request_error("431 Request Header Fields Too Large");
+  if (ec == bhttp::error::body_limit) return go_request_error("413 Request Entity Too Large");
+  if (ec == beast::error::timeout) return go_request_error("408 Request Timeout");
+  return go_request_error("400 Bad Request");
+}
+
+std::string_view ConnectionHandler::busy_answer() const {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Connection: close\r\nContent-Length: 46\r\n\r\n"
+      "{\"message\":\"too many client connections open\"}";
+  return kBusy;
+}
+
+namespace {
+
+asio::awaitable<void> serve_counted(asio::ip::tcp::socket socket, const ConnectionLimits& limits,
+                                    ConnectionHandler& handler, size_t& open) {
+  co_await serve_connection(std::move(socket), limits, handler);
+  --open;
+  handler.on_close();
+}
+
+}  // namespace
+
+asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor,
+                                         const ConnectionLimits& limits,
+                                         ConnectionHandler& handler) {
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer backoff(executor);
+  for (;;) {
+    boost::system::error_code ec;
+    asio::ip::tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      ETCDPP_LOG_ERROR("accept failed: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(100));
+      co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (handler.open_connections_ >= limits.max_connections) {
+      ETCDPP_LOG_WARN("refusing a connection: {} client connections open (limit)",
+                      handler.open_connections_);
+      // A short answer written without waiting, then close.
+      auto busy = handler.busy_answer();
+      ::send(socket.native_handle(), busy.data(), busy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      socket.close(ec);
+      continue;
+    }
+    ++handler.open_connections_;
+    handler.on_open();
+    asio::co_spawn(executor, serve_counted(std::move(socket), limits, handler,
+                                           handler.open_connections_),
+                   asio::detached);
+  }
+}
+
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket,
+                                       const ConnectionLimits& limits,
+                                       ConnectionHandler& handler) {
+  auto state = std::make_shared<ConnectionState>(std::move(socket));
+  auto& sock = state->socket;
+  boost::system::error_code ec;
+  std::string client_ip;
+  auto remote = sock.remote_endpoint(ec);
+  if (!ec) client_ip = remote.address().to_string();
+  sock.set_option(asio::ip::tcp::no_delay(true), ec);
+  beast::flat_buffer buffer;
+  for (;;) {
+    // Idle keep-alive connections wait here without a deadline. (A plain read, not
+    // async_wait: asio re-arms epoll with a system call on every async_wait.)
+    if (buffer.size() == 0) {
+      size_t n = co_await sock.async_read_some(buffer.prepare(kFirstReadBytes),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      buffer.commit(n);
+    }
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    // Once a request has started, all of it must arrive in time (slow clients).
+    arm_deadline(state, limits.request_timeout);
+    co_await bhttp::async_read_header(sock, buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      co_await asio::async_write(sock, asio::buffer(kContinue),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!ec && !parser.is_done()) {
+      co_await bhttp::async_read(sock, buffer, parser,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    state->deadline.cancel();
+    if (state->timed_out) ec = beast::error::timeout;
+    if (ec) {
+      // The client went away (before or in the middle of a request): nothing to answer.
+      if (is_quiet_close(ec)) break;
+      // Too large, too slow or malformed: answer once, then close.
+      auto bytes = std::make_unique<std::string>(handler.unreadable(ec));
+      co_await asio::async_write(sock, asio::buffer(*bytes),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
+    ServerRequest req = parser.release();
+    if (req.version() == 11 && req.count(bhttp::field::host) == 0) {
+      // Go's server refuses an HTTP/1.1 request without Host before any handler runs.
+      auto bytes =
+          std::make_unique<std::string>(go_request_error("400 Bad Request: missing required Host header"));
+      co_await asio::async_write(sock, asio::buffer(*bytes),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
+    // A long poll may stay idle for hours: it should not hold a read buffer meanwhile.
+    if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || handler.is_long_poll(req))) {
+      buffer.shrink_to_fit();
+    }
+    bool keep = co_await handler.handle(sock, req, client_ip);
+    if (!keep) break;
+  }
+  sock.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  sock.close(ec);
+}
+
+}  // namespace etcdpp::http
