@@ -15,6 +15,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <memory>
 
 namespace etcdpp::http {
@@ -56,6 +57,25 @@ void arm_deadline(const std::shared_ptr<ConnectionState>& state,
           s->socket.cancel(ignored);
         }
       });
+}
+
+// A "lingering close" (as Go's server does): after answering a request whose body was not
+// read, stop sending and discard what the client still sends for a short while, so that
+// closing with unread data does not reset the connection and destroy the answer before the
+// client has read it. Bounded in time and bytes.
+asio::awaitable<void> linger(std::shared_ptr<ConnectionState> state) {
+  constexpr auto kLingerTime = std::chrono::milliseconds(500);
+  constexpr size_t kLingerBytes = 16 << 20;
+  boost::system::error_code ec;
+  state->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  arm_deadline(state, kLingerTime);
+  auto scratch = std::make_unique<std::array<char, 16384>>();
+  size_t discarded = 0;
+  while (!ec && discarded < kLingerBytes) {
+    discarded += co_await state->socket.async_read_some(
+        asio::buffer(*scratch), asio::redirect_error(asio::use_awaitable, ec));
+  }
+  state->deadline.cancel();
 }
 
 }  // namespace
@@ -190,6 +210,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket,
       auto bytes = std::make_unique<std::string>(handler.unreadable(ec));
       co_await asio::async_write(sock, asio::buffer(*bytes),
                                  asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) co_await linger(state);
       break;
     }
     ServerRequest req = parser.release();

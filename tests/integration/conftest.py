@@ -54,12 +54,12 @@ def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
 
 
 class Process:
-    def __init__(self, args, log_path, env=None):
+    def __init__(self, args, log_path, env=None, cwd=None):
         self.args = args
         self.log_path = log_path
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env)
+                                     stdin=subprocess.DEVNULL, env=env, cwd=cwd)
 
     @property
     def pid(self):
