@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# The demo behind `make run`: a 3-member cluster (real etcd 3.4 members until etcdpp's member
-# mode lands), etcdpp's read-write proxy on 127.0.0.1:2379 and its read-only proxy on
-# 127.0.0.1:2479. Ctrl-C stops exactly the processes started here.
+# The demo behind `make run`: etcdpp members (a single-member cluster until etcdpp's Raft
+# clustering lands; DEMO_MEMBERS=etcd gives a 3-member etcd 3.4 cluster instead), etcdpp's
+# read-write proxy on 127.0.0.1:2379 and its read-only proxy on 127.0.0.1:2479. Ctrl-C stops
+# exactly the processes started here.
 set -euo pipefail
 
 ETCDPP=${1:-build/src/cmd/etcdpp}
 DATA=${DEMO_DATA:-$(pwd)/demo-data}
 RW_PORT=${DEMO_PROXY_PORT:-2379}
 RO_PORT=${DEMO_READONLY_PORT:-2479}
+MEMBERS_KIND=${DEMO_MEMBERS:-etcdpp}
+case "$MEMBERS_KIND" in
+  etcdpp) MEMBER_COUNT=1 ;;
+  etcd) MEMBER_COUNT=3 ;;
+  *) echo "DEMO_MEMBERS must be etcdpp or etcd" >&2; exit 2 ;;
+esac
 MEMBER_CLIENT_PORTS=(22379 22479 22579)
 MEMBER_PEER_PORTS=(22380 22480 22580)
+MEMBER_INDEXES=$(seq 0 $((MEMBER_COUNT - 1)))
 
 pids=()
 cleanup() {
@@ -34,12 +42,17 @@ done
 rm -rf "$DATA"
 mkdir -p "$DATA"
 cluster=""
-for i in 0 1 2; do
+for i in $MEMBER_INDEXES; do
   cluster+="${cluster:+,}demo$i=http://127.0.0.1:${MEMBER_PEER_PORTS[$i]}"
 done
 
-for i in 0 1 2; do
-  etcd --enable-v2=true --name "demo$i" --data-dir "$DATA/demo$i.etcd" \
+for i in $MEMBER_INDEXES; do
+  if [ "$MEMBERS_KIND" = etcdpp ]; then
+    member_cmd=("$ETCDPP")
+  else
+    member_cmd=(etcd --enable-v2=true)
+  fi
+  "${member_cmd[@]}" --name "demo$i" --data-dir "$DATA/demo$i.etcd" \
     --listen-client-urls "http://127.0.0.1:${MEMBER_CLIENT_PORTS[$i]}" \
     --advertise-client-urls "http://127.0.0.1:${MEMBER_CLIENT_PORTS[$i]}" \
     --listen-peer-urls "http://127.0.0.1:${MEMBER_PEER_PORTS[$i]}" \
@@ -49,7 +62,7 @@ for i in 0 1 2; do
   pids+=($!)
 done
 
-for i in 0 1 2; do
+for i in $MEMBER_INDEXES; do
   for _ in $(seq 1 100); do
     curl -sf --max-time 1 "http://127.0.0.1:${MEMBER_CLIENT_PORTS[$i]}/health" >/dev/null && break
     sleep 0.2
@@ -76,7 +89,7 @@ cat <<MSG
 
 etcdpp demo is running.
 
-  members (etcd 3.4, v2 API): http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]} http://127.0.0.1:${MEMBER_CLIENT_PORTS[1]} http://127.0.0.1:${MEMBER_CLIENT_PORTS[2]}
+  members ($MEMBERS_KIND):$(for i in $MEMBER_INDEXES; do printf ' http://127.0.0.1:%s' "${MEMBER_CLIENT_PORTS[$i]}"; done)
   read-write proxy (etcdpp):  http://127.0.0.1:$RW_PORT
   read-only proxy (etcdpp):   http://127.0.0.1:$RO_PORT
   logs and data:              $DATA
@@ -89,6 +102,7 @@ Try:
   curl -s http://127.0.0.1:$RW_PORT/v2/config/local/proxy          # endpoints in use
   curl -s http://127.0.0.1:$RW_PORT/proxy/health                   # the proxy's own health
   curl -s http://127.0.0.1:$RW_PORT/metrics | grep etcd_proxy
+  curl -s http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]}/v2/stats/store  # a member's counters
   ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:$RW_PORT --no-sync set /a 1
   ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:$RW_PORT --no-sync member list
 

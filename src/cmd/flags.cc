@@ -229,6 +229,12 @@ ParseOutcome parse_flags(const std::vector<std::string>& raw_args,
     if (!f.is_set(name)) continue;
     if (spec.support == FlagSupport::legacy) {
       out.warnings.push_back("flag \"-" + name + "\" is no longer supported - ignoring.");
+    } else if (spec.support == FlagSupport::no_effect && f.values[name] != spec.default_value) {
+      out.warnings.push_back("flag \"-" + name + "\" has no effect in etcdpp: " +
+                             (spec.help.find("(v3)") != std::string_view::npos
+                                  ? "etcdpp serves the v2 API only"
+                                  : "it matters only to settings etcdpp does not have yet "
+                                    "(Raft clustering) or to a member while this is a proxy"));
     } else if (spec.support == FlagSupport::unsupported && f.values[name] != spec.default_value) {
       return usage_error("etcdpp: " + source_of(f, name) +
                          " is not supported: " + unsupported_reason(name));
@@ -251,7 +257,7 @@ std::string usage_text() {
     if (!spec.default_value.empty()) text += " '" + std::string(spec.default_value) + "'";
     text += "\n      " + std::string(spec.help);
     if (spec.support == FlagSupport::unsupported) text += " [not supported yet]";
-    if (spec.support == FlagSupport::no_effect) text += " [no effect on a proxy]";
+    if (spec.support == FlagSupport::no_effect) text += " [accepted, no effect yet]";
     text += "\n";
   }
   return text;

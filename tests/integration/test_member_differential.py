@@ -13,6 +13,7 @@ and "{b+N}" the case's start index plus N, so a case can name the indexes it cre
 import http.client as httpclient
 import json
 import re
+import time
 import urllib.parse
 
 import pytest
@@ -159,10 +160,14 @@ def case_list():
                             S("PUT", "/v2/keys{k}/a", "value=2&prevValue=1")]
     c["put_ttl"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=100"), S("GET", "/v2/keys{k}/a")]
     c["put_ttl_nan"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=abc")]
-    c["put_ttl_negative"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=-5")]
+    # Keys that expire at once: the case waits for the expiry (a SYNC within 500 ms) so that
+    # it does not move the store index under a later case.
+    c["put_ttl_negative"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=-5"), S("SLEEP", "1.5"),
+                             S("GET", "/v2/keys{k}/a")]
     c["put_ttl_empty"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=")]
     c["put_ttl_float"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=1.5")]
-    c["put_ttl_zero"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=0")]
+    c["put_ttl_zero"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=0"), S("SLEEP", "1.5"),
+                         S("GET", "/v2/keys{k}/a")]
     c["put_ttl_dir"] = [S("PUT", "/v2/keys{k}/d", "dir=true&ttl=100"), S("GET", "/v2/keys{k}/d")]
     c["put_ttl_removed"] = [S("PUT", "/v2/keys{k}/a", "value=1&ttl=100"),
                             S("PUT", "/v2/keys{k}/a", "value=2"), S("GET", "/v2/keys{k}/a")]
@@ -431,6 +436,9 @@ def run_case(server, name, steps):
     base = store_index(server.url)
     results = []
     for method, path, body, headers in steps:
+        if method == "SLEEP":
+            time.sleep(float(path))
+            continue
         p = fill(path, k, base, server.peer, server.id)
         b = fill(body, k, base, server.peer, server.id)
         hdrs = dict(FORM) if headers is None and b is not None else dict(headers or {})
