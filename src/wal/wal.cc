@@ -209,7 +209,12 @@ Wal::Wal(Wal&& other) noexcept { *this = std::move(other); }
 
 Wal& Wal::operator=(Wal&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      flush();
+      ::close(fd_);
+    }
+    pending_ = std::move(other.pending_);
+    other.pending_.clear();
     dir_ = std::move(other.dir_);
     options_ = other.options_;
     fd_ = std::exchange(other.fd_, -1);
@@ -223,7 +228,10 @@ Wal& Wal::operator=(Wal&& other) noexcept {
 }
 
 Wal::~Wal() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) {
+    flush();  // best effort: what was appended reaches the kernel, as before buffering
+    ::close(fd_);
+  }
 }
 
 std::string Wal::start_segment() {
@@ -237,6 +245,10 @@ std::string Wal::start_segment() {
   }
   if (fd_ >= 0) {
     // The previous segment is complete: make it durable before leaving it.
+    if (auto err = flush(); !err.empty()) {
+      ::close(fd);
+      return err;
+    }
     if (::fdatasync(fd_) != 0) {
       ::close(fd);
       return errno_text("wal: cannot fsync the previous segment in", dir_);
@@ -275,36 +287,39 @@ std::string Wal::append(const Record& record) {
     auto err = start_segment();
     if (!err.empty()) return err;
   }
-  std::string body;
-  body.reserve(record.payload.size() + 1);
-  body.push_back(static_cast<char>(record.type));
-  body += record.payload;
-  char header[kHeaderBytes];
-  write_u32(header, static_cast<uint32_t>(body.size()));
-  write_u32(header + 4, base::crc32c(body));
-  iovec iov[2] = {{header, kHeaderBytes}, {body.data(), body.size()}};
-  size_t total = kHeaderBytes + body.size();
-  size_t done = 0;
-  while (done < total) {
-    ssize_t n = ::writev(fd_, iov, 2);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_text("wal: cannot write to", dir_);
-    done += static_cast<size_t>(n);
-    // Advance the iovecs past what was written (short writes are rare but legal).
-    size_t skip = static_cast<size_t>(n);
-    for (auto& v : iov) {
-      size_t take = std::min(skip, v.iov_len);
-      v.iov_base = static_cast<char*>(v.iov_base) + take;
-      v.iov_len -= take;
-      skip -= take;
-    }
-  }
-  segment_size_ += total;
+  // Framed into the pending buffer; written by flush() (at sync, or when it grows large), so
+  // that a group of records costs one write system call.
+  size_t at = pending_.size();
+  pending_.resize(at + kHeaderBytes);
+  pending_.push_back(static_cast<char>(record.type));
+  pending_ += record.payload;
+  std::string_view body(pending_.data() + at + kHeaderBytes, record.payload.size() + 1);
+  write_u32(pending_.data() + at, static_cast<uint32_t>(body.size()));
+  write_u32(pending_.data() + at + 4, base::crc32c(body));
+  segment_size_ += kHeaderBytes + body.size();
   ++records_;
+  if (pending_.size() >= kFlushBytes) return flush();
+  return {};
+}
+
+std::string Wal::flush() {
+  size_t done = 0;
+  while (done < pending_.size()) {
+    ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      pending_.erase(0, done);
+      return errno_text("wal: cannot write to", dir_);
+    }
+    done += static_cast<size_t>(n);
+  }
+  pending_.clear();
+  if (pending_.capacity() > 4 * kFlushBytes) pending_.shrink_to_fit();
   return {};
 }
 
 std::string Wal::sync() {
+  if (auto err = flush(); !err.empty()) return err;
   if (::fdatasync(fd_) != 0) return errno_text("wal: cannot fsync", dir_);
   return {};
 }

@@ -10,8 +10,8 @@
 //   u8  type     kind of record (the caller's meaning)
 //   ... payload
 //
-// Durability contract: append() buffers in the kernel; nothing is durable until sync()
-// returns (fdatasync of the segment; the directory is fsynced when a segment is created).
+// Durability contract: append() buffers (in memory, then in the kernel); nothing is durable
+// until sync() returns (fdatasync of the segment; the directory is fsynced when a segment is created).
 // Callers acknowledge a write only after the sync() that covers it — and may cover many
 // appends with one sync (group commit).
 //
@@ -74,6 +74,9 @@ class Wal {
  private:
   Wal() = default;
   std::string start_segment();
+  // Writes the pending records to the segment file.
+  std::string flush();
+  static constexpr size_t kFlushBytes = 1 << 20;
 
   struct Segment {
     uint64_t seq;
@@ -89,6 +92,7 @@ class Wal {
   uint64_t records_ = 0;  // records written in total (names the next segment)
   uint64_t segment_size_ = 0;
   uint64_t repaired_bytes_ = 0;
+  std::string pending_;  // framed records not yet written (see flush)
 };
 
 }  // namespace etcdpp::wal

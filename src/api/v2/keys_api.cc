@@ -57,7 +57,7 @@ constexpr std::string_view kClusterIdHeader = "X-Etcd-Cluster-Id";
 
 Reply KeysApi::error_reply(const store::Error& error) {
   Reply r = json_reply(error_http_status(error.code), render_error(error));
-  r.set(kClusterIdHeader, server::id_hex(member_.cluster_id()));
+  r.set(kClusterIdHeader, cluster_id_hex_);
   r.set("X-Etcd-Index", std::to_string(error.index));
   return r;
 }
@@ -70,7 +70,7 @@ Reply KeysApi::event_reply(const store::Event& event, bool no_value_on_success) 
                        no_value_on_success && value_action
                            ? render_action_only(event)
                            : render_event(event, member_.clock().wall()));
-  r.set(kClusterIdHeader, server::id_hex(member_.cluster_id()));
+  r.set(kClusterIdHeader, cluster_id_hex_);
   r.set("X-Etcd-Index", std::to_string(event.index));
   r.set("X-Raft-Index", std::to_string(member_.commit_index()));
   r.set("X-Raft-Term", std::to_string(member_.term()));
@@ -149,7 +149,7 @@ asio::awaitable<bool> KeysApi::stream(asio::ip::tcp::socket& socket,
                                       std::shared_ptr<store::Watcher> watcher,
                                       const WireOptions& wire, void (*decorate)(Reply&)) {
   Reply head = json_reply(200, "");
-  head.set(kClusterIdHeader, server::id_hex(member_.cluster_id()));
+  head.set(kClusterIdHeader, cluster_id_hex_);
   head.set("X-Etcd-Index", std::to_string(watcher->start_index()));
   head.set("X-Raft-Index", std::to_string(member_.commit_index()));
   head.set("X-Raft-Term", std::to_string(member_.term()));

@@ -17,7 +17,8 @@ namespace etcdpp::api::v2 {
 
 class KeysApi {
  public:
-  explicit KeysApi(server::Member& member) : member_(member) {}
+  explicit KeysApi(server::Member& member)
+      : member_(member), cluster_id_hex_(server::id_hex(member.cluster_id())) {}
 
   // Answers a request whose (decoded) path is /v2/keys or below it. `decorate` adds the
   // listener's common headers (CORS) to whatever is written. Returns whether the connection
@@ -39,6 +40,7 @@ class KeysApi {
                                       const WireOptions& wire, void (*decorate)(Reply&));
 
   server::Member& member_;
+  const std::string cluster_id_hex_;  // the cluster id never changes
 };
 
 }  // namespace etcdpp::api::v2

@@ -5,6 +5,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include <algorithm>
+#include <array>
 
 namespace etcdpp::api::v2 {
 
@@ -17,7 +18,7 @@ void Reply::set(std::string_view name, std::string value) {
       return;
     }
   }
-  headers.emplace_back(std::string(name), std::move(value));
+  headers.emplace_back(name, std::move(value));
 }
 
 namespace {
@@ -29,14 +30,28 @@ void append_head(std::string& out, const Reply& reply, const WireOptions& option
   auto reason = bhttp::obsolete_reason(bhttp::int_to_status(reply.status));
   out.append(reason.data(), reason.size());
   out += "\r\n";
-  std::vector<const std::pair<std::string, std::string>*> sorted;
-  sorted.reserve(reply.headers.size());
-  for (const auto& h : reply.headers) sorted.push_back(&h);
-  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
-  for (const auto* h : sorted) {
-    out += h->first;
+  using Field = std::pair<std::string_view, std::string_view>;
+  std::array<Field, 16> fixed;
+  std::vector<Field> many;
+  size_t count = reply.headers.size() + (reply.cors ? 3 : 0);
+  Field* fields = fixed.data();
+  if (count > fixed.size()) {
+    many.resize(count);
+    fields = many.data();
+  }
+  size_t n = 0;
+  for (const auto& [name, value] : reply.headers) fields[n++] = {name, value};
+  if (reply.cors) {
+    fields[n++] = {"Access-Control-Allow-Headers", "accept, content-type, authorization"};
+    fields[n++] = {"Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE"};
+    fields[n++] = {"Access-Control-Allow-Origin", "*"};
+  }
+  // Go writes a response's header fields sorted by name.
+  std::sort(fields, fields + n, [](const Field& a, const Field& b) { return a.first < b.first; });
+  for (size_t i = 0; i < n; ++i) {
+    out += fields[i].first;
     out += ": ";
-    out += h->second;
+    out += fields[i].second;
     out += "\r\n";
   }
   out += "Date: ";

@@ -11,13 +11,16 @@ namespace etcdpp::api::v2 {
 
 struct Reply {
   unsigned status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;  // canonical names, any order
+  // Canonical names (string literals: names are never copied), any order.
+  std::vector<std::pair<std::string_view, std::string>> headers;
+  // etcd 3.4's default CORS headers (--cors=*), added when the answer is written.
+  bool cors = false;
   std::string body;
   // A Content-Type Go's server guessed from the body because the handler set none: written
   // after Content-Length, where Go puts it.
   std::string sniffed_content_type;
 
-  // Replaces a header.
+  // Replaces a header. `name` must outlive the reply (a literal).
   void set(std::string_view name, std::string value);
 };
 

@@ -1,0 +1,55 @@
+// Fuzzes the v2 keys request path end to end, minus the sockets: request parsing (query, form
+// body, flags and their errors), the write it becomes, applying it to a store, and rendering
+// the answer. Input: method, path, query, content type and body separated by '\n'.
+#include "api/v2/keys_request.h"
+#include "api/v2/render.h"
+#include "server/write_request.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace {
+
+std::string_view next_field(std::string_view& in) {
+  size_t nl = in.find('\n');
+  std::string_view field = in.substr(0, nl);
+  in = nl == std::string_view::npos ? std::string_view{} : in.substr(nl + 1);
+  return field;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace etcdpp;
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  std::string_view method = next_field(in);
+  std::string path = "/v2/keys" + std::string(next_field(in));
+  std::string_view query = next_field(in);
+  std::string_view content_type = next_field(in);
+  std::string_view body = in;
+  const base::WallTime now{std::chrono::seconds(1'800'000'000)};
+
+  static store::Store store;
+  auto parsed = api::v2::parse_keys_request(method, path, query, content_type, body);
+  if (!parsed) {
+    (void)api::v2::render_error(parsed.error());
+    return 0;
+  }
+  if (parsed->method == "GET" || parsed->method == "HEAD") {
+    auto got = store.get(parsed->key, parsed->recursive);
+    if (got) (void)api::v2::render_event(*got, now);
+    return 0;
+  }
+  server::WriteRequest w = api::v2::to_write_request(*parsed, now);
+  auto result = server::apply_write(store, w);
+  if (result) {
+    (void)api::v2::render_event(*result, now);
+  } else {
+    (void)api::v2::render_error(result.error());
+  }
+  // Keep the shared store small so that every input runs fast.
+  if (store.index() % 512 == 0) (void)store.remove("/", true, true);
+  store.delete_expired(now + std::chrono::hours(24 * 365 * 100));
+  return 0;
+}
