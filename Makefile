@@ -1,9 +1,11 @@
 # etcdpp: `make run` starts the demo, `make test` runs every test. Both install what they need.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test unit run bench clean
+.PHONY: all deps build build-asan build-fuzz build-tsan test unit fuzz run bench bench-member clean
 
 all: build
 
@@ -18,11 +20,30 @@ build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DETCDPP_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# Every test twice: first against the AddressSanitizer/UBSan build, then against the optimised
-# build (unit + integration with real etcd 3.4 clusters); the run ends with ctest's summary.
-test: build build-asan
+# ThreadSanitizer build of the threaded parts: the member (event loop + log thread).
+build-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DETCDPP_TSAN=ON
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target etcdpp unit_tests
+
+# libFuzzer targets, built with clang (fuzz/).
+build-fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DETCDPP_FUZZ=ON \
+	  -DCMAKE_CXX_COMPILER=clang++
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# The fuzz targets for a bounded time each (ETCDPP_FUZZ_SECONDS, 20 by default), the threaded
+# parts under ThreadSanitizer, then every test twice: first against the AddressSanitizer/UBSan
+# build, then against the optimised build (unit + integration with real etcd 3.4 processes);
+# the run ends with ctest's summary.
+test: build build-asan build-fuzz build-tsan
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '^(LogThreadTest|integration\.test_member$$)'
+
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure
 	ctest --test-dir $(BUILD) --output-on-failure
+
+fuzz: build-fuzz
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
 
 unit: build
 	ctest --test-dir $(BUILD) -L unit --output-on-failure -j $(JOBS)
@@ -33,5 +54,8 @@ run: build
 bench: build
 	./bench/proxy_bench.sh $(BUILD)/src/cmd/etcdpp
 
+bench-member: build
+	/usr/bin/python3 bench/member_bench.py --etcdpp $(BUILD)/src/cmd/etcdpp
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)

@@ -12,6 +12,8 @@ packages=(
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest python3-requests python3-etcd
   etcd-server etcd-client curl procps
+  # fuzzing (libFuzzer comes with clang's runtime)
+  clang libclang-rt-14-dev
   # benchmarks
   wrk
 )

@@ -9,7 +9,7 @@ namespace etcdpp::server {
 namespace asio = boost::asio;
 
 Member::Member(asio::io_context& io, const MemberConfig& config, base::Clock& clock)
-    : io_(io), config_(config), clock_(clock), sync_timer_(io) {}
+    : config_(config), clock_(clock), sync_timer_(io) {}
 
 std::unique_ptr<Member> Member::open(asio::io_context& io, const MemberConfig& config,
                                      base::Clock& clock, std::string& error) {

@@ -98,7 +98,6 @@ class Member {
   void arm_sync_timer();
   void publish();
 
-  boost::asio::io_context& io_;
   MemberConfig config_;
   base::Clock& clock_;
   Identity identity_;
