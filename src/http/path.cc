@@ -13,6 +13,23 @@ std::string clean_path(std::string_view path) {
   return out;
 }
 
+bool is_clean_path(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  // Every segment between slashes must be non-empty (no "//") and not "." or "..";
+  // the last one may be empty (a trailing slash is kept by the router).
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    bool last = slash == std::string_view::npos;
+    std::string_view seg = path.substr(start, last ? std::string_view::npos : slash - start);
+    if (seg == "." || seg == "..") return false;
+    if (seg.empty() && !last) return false;
+    if (last) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
 bool is_watch_target(std::string_view target) {
   size_t q = target.find('?');
   if (q == std::string_view::npos) return false;

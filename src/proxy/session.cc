@@ -80,8 +80,9 @@ std::optional<StringResponse> Session::local_answer_value(ClientRequest& req,
   // /metrics is outside the read-only wrapper, as in etcd.
   if (path == "/metrics") return metrics_response(ctx_);
   if (ctx_.config.readonly && !is_get) return readonly_rejection(ctx_);
-  std::string cleaned = http::clean_path(path);
-  if (cleaned != path) return moved_permanently(ctx_, cleaned + std::string(query), is_get);
+  if (!http::is_clean_path(path)) {
+    return moved_permanently(ctx_, http::clean_path(path) + std::string(query), is_get);
+  }
   if (path == "/v2/config/local/proxy") {
     return is_get ? config_response(ctx_) : method_not_allowed(ctx_);
   }

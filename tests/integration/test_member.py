@@ -416,3 +416,19 @@ def test_no_flags_starts_a_default_member_like_etcd(tmp_path):
     finally:
         p.stop()
     assert p.proc.returncode == 0
+
+
+def test_member_flag_errors_like_etcd(tmp_path):
+    cases = [
+        (["--listen-client-urls", "http://127.0.0.1:1"], 1,
+         "--advertise-client-urls is required when --listen-client-urls is set explicitly"),
+        (["--name", "x", "--initial-cluster", "y=http://127.0.0.1:2"], 1,
+         'couldn\'t find local name "x" in the initial cluster configuration'),
+        (["--initial-cluster-state", "existing"], 2, "needs clustering"),
+        (["--snapshot-count", "0"], 1, "--snapshot-count must be greater than 0"),
+    ]
+    for args, code, message in cases:
+        r = subprocess.run([ETCDPP_BIN] + args, capture_output=True, text=True, timeout=20,
+                           cwd=tmp_path)
+        assert r.returncode == code, (args, r.stdout, r.stderr)
+        assert message in r.stdout + r.stderr, (args, r.stdout, r.stderr)

@@ -153,9 +153,8 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
     bool kept = co_await write_reply(socket, r, wire);
     co_return kept;
   }
-  std::string cleaned = http::clean_path(raw_path);
-  if (cleaned != raw_path) {
-    std::string location = cleaned;
+  if (!http::is_clean_path(raw_path)) {
+    std::string location = http::clean_path(raw_path);
     if (raw_path.size() < target.size()) location += target.substr(raw_path.size());
     Reply r;
     r.status = 301;
