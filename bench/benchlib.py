@@ -39,8 +39,9 @@ def rss_bytes(pid):
         return int(f.read().split()[1]) * PAGE
 
 
-def run_wrk(url, connections, duration, script=None):
-    args = ["wrk", "-t", "1" if connections == 1 else "2", "-c", str(connections),
+def run_wrk(url, connections, duration, script=None, cpus=None):
+    """`cpus`: run wrk pinned to these CPUs (taskset list, e.g. "0")."""
+    args = (["taskset", "-c", cpus] if cpus else []) + ["wrk", "-t", "1" if connections == 1 else "2", "-c", str(connections),
             "-d", f"{duration}s", "--latency"]
     if script:
         args += ["-s", script]

@@ -7,6 +7,10 @@ p50/p99 at one connection, CPU-seconds per 100k requests, RSS after loading 100k
 (and its growth per key), and the start-up time with those 100k keys (process start until the
 first successful GET). Ratios are etcdpp / etcd.
 
+Throughput is measured twice: with wrk and the server sharing every core (the load generator
+then takes CPU from the server), and pinned — the server on CPU 1, wrk on CPU 0 — so that each
+server has exactly one core to itself and the ratio shows what the server does with it.
+
 Usage: bench/member_bench.py [--etcdpp build/src/cmd/etcdpp] [--duration 8] [--keys 100000]
 This prints figures; it never passes or fails on them.
 """
@@ -45,9 +49,10 @@ class Server:
     def url(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self):
+    def start(self, cpus=None):
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(self.args, stdout=open(self.log, "a"),
+        prefix = ["taskset", "-c", cpus] if cpus else []
+        self.proc = subprocess.Popen(prefix + self.args, stdout=open(self.log, "a"),
                                      stderr=subprocess.STDOUT)
         wait_http(self.url + "/v2/keys/", timeout=120)
         return time.monotonic() - t0
@@ -84,7 +89,7 @@ def load_keys(server, keys):
     port = server.port
 
     def worker(t):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         for n in range(t, keys, threads):
             conn.request("PUT", f"/v2/keys/load/t{t}/k{n}", body="value=0123456789abcdef",
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -112,6 +117,7 @@ def main():
     with open(put_script, "w") as f:
         f.write(PUT_SCRIPT)
     servers = make_servers(tmp, args.etcdpp)
+    pinned = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
     results = {}
     try:
         for s in servers:
@@ -129,6 +135,14 @@ def main():
                 cpu = cpu_seconds(s.proc.pid) - cpu0
                 w["cpu_per_100k"] = cpu / max(w["requests"], 1) * 100_000
                 r[label] = w
+            if pinned:
+                s.stop()
+                s.start(cpus="1")
+                for label, script, path in (("put50_pinned", put_script, "/"),
+                                            ("get50_pinned", None, "/v2/keys/bench/get")):
+                    r[label] = run_wrk(s.url + path, 50, args.duration, script, cpus="0")
+                s.stop()
+                s.start()  # the rest unpinned again
             rss_before = rss_bytes(s.proc.pid)
             load_keys(s, args.keys)
             r["rss_mb"] = rss_bytes(s.proc.pid) / 1e6
@@ -154,6 +168,9 @@ def main():
 
     row("PUT req/s, 50 connections", pp["put50"]["rps"], ed["put50"]["rps"])
     row("GET req/s, 50 connections", pp["get50"]["rps"], ed["get50"]["rps"])
+    if pinned:
+        row("PUT req/s, 50 conns, pinned", pp["put50_pinned"]["rps"], ed["put50_pinned"]["rps"])
+        row("GET req/s, 50 conns, pinned", pp["get50_pinned"]["rps"], ed["get50_pinned"]["rps"])
     row("PUT p50 ms, 1 connection", pp["put1"]["p50_ms"], ed["put1"]["p50_ms"], "{:.3f}")
     row("PUT p99 ms, 1 connection", pp["put1"]["p99_ms"], ed["put1"]["p99_ms"], "{:.3f}")
     row("GET p50 ms, 1 connection", pp["get1"]["p50_ms"], ed["get1"]["p50_ms"], "{:.3f}")

@@ -1,5 +1,7 @@
 #include "server/log_thread.h"
 
+#include <malloc.h>
+
 namespace etcdpp::server {
 
 LogThread::LogThread(LogWriter writer, Report on_durable, Report on_snapshot)
@@ -60,8 +62,13 @@ void LogThread::run() {
           on_durable_(last_index, "");
           last_index = 0;
         }
-        const auto& snapshot = std::get<snap::Snapshot>(job);
+        auto& snapshot = std::get<snap::Snapshot>(job);
         on_snapshot_(snapshot.applied_index, writer_.save_snapshot(snapshot));
+        // The snapshot is a full copy of the keyspace: give its memory back to the system at
+        // once rather than keeping it in the allocator's free lists (RSS would otherwise stay
+        // at the peak of the copy).
+        snapshot = snap::Snapshot{};
+        ::malloc_trim(0);
       }
     }
     if (error.empty() && last_index > 0) error = writer_.sync();

@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <malloc.h>
+
 namespace etcdpp::server {
 
 namespace asio = boost::asio;
@@ -91,6 +93,8 @@ std::unique_ptr<Member> Member::open(asio::io_context& io, const MemberConfig& c
       });
   m->start_time_ = clock.wall();
   m->started_mono_ = clock.monotonic();
+  // Recovery held the replayed WAL records and the decoded snapshot: return that memory.
+  ::malloc_trim(0);
   return m;
 }
 
