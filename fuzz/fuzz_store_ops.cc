@@ -45,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 1: ok = store.create(key, c & 0x20, value, c & 0x40, exp).ok(); break;
       case 2: ok = store.update(key, value, exp, c & 0x40).ok(); break;
       case 3:
-        ok = store.compare_and_swap(key, c & 0x20 ? value : "", c & 0x40 ? b % 8 : 0, "x", exp)
-                 .ok();
+        ok =
+            store.compare_and_swap(key, c & 0x20 ? value : "", c & 0x40 ? b % 8 : 0, "x", exp).ok();
         break;
       case 4: ok = store.remove(key, c & 0x20, c & 0x40).ok(); break;
       case 5:

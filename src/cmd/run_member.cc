@@ -51,7 +51,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
     return flag_error(error);
   }
   if (f.is_set("listen-client-urls") && !f.is_set("advertise-client-urls")) {
-    return flag_error("--advertise-client-urls is required when --listen-client-urls is set explicitly");
+    return flag_error(
+        "--advertise-client-urls is required when --listen-client-urls is set explicitly");
   }
   if (f.get_bool("force-new-cluster")) {
     return unsupported("--force-new-cluster is not supported yet");
@@ -84,7 +85,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
     std::sort(mine.begin(), mine.end());
     std::sort(advertised.begin(), advertised.end());
     if (mine != advertised) {
-      return flag_error("--initial-cluster has " + name + "=" + fmt::format("{}", fmt::join(url_texts(self->second), ",")) +
+      return flag_error("--initial-cluster has " + name + "=" +
+                        fmt::format("{}", fmt::join(url_texts(self->second), ",")) +
                         " but missing from --initial-advertise-peer-urls=" +
                         f.get("initial-advertise-peer-urls"));
     }

@@ -81,7 +81,7 @@ asio::awaitable<void> linger(std::shared_ptr<ConnectionState> state) {
 }  // namespace
 
 std::optional<asio::ip::tcp::acceptor> open_listener(const asio::any_io_executor& ex,
-                                                   const Url& url, std::string& error) {
+                                                     const Url& url, std::string& error) {
   boost::system::error_code ec;
   auto addr = url.host == "localhost" ? asio::ip::make_address("127.0.0.1")
                                       : asio::ip::make_address(url.host, ec);
@@ -107,7 +107,8 @@ std::string go_request_error(std::string_view public_error) {
 }
 
 std::string ConnectionHandler::unreadable(const boost::system::error_code& ec) {
-  if (ec == bhttp::error::header_limit) return go_request_error("431 Request Header Fields Too Large");
+  if (ec == bhttp::error::header_limit)
+    return go_request_error("431 Request Header Fields Too Large");
   if (ec == bhttp::error::body_limit) return go_request_error("413 Request Entity Too Large");
   if (ec == beast::error::timeout) return go_request_error("408 Request Timeout");
   return go_request_error("400 Bad Request");
@@ -159,14 +160,13 @@ asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor,
     }
     ++handler.open_connections_;
     handler.on_open();
-    asio::co_spawn(executor, serve_counted(std::move(socket), limits, handler,
-                                           handler.open_connections_),
+    asio::co_spawn(executor,
+                   serve_counted(std::move(socket), limits, handler, handler.open_connections_),
                    asio::detached);
   }
 }
 
-asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket,
-                                       const ConnectionLimits& limits,
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const ConnectionLimits& limits,
                                        ConnectionHandler& handler) {
   auto state = std::make_shared<ConnectionState>(std::move(socket));
   auto& sock = state->socket;
@@ -216,8 +216,8 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket,
     ServerRequest req = parser.release();
     if (req.version() == 11 && req.count(bhttp::field::host) == 0) {
       // Go's server refuses an HTTP/1.1 request without Host before any handler runs.
-      auto bytes =
-          std::make_unique<std::string>(go_request_error("400 Bad Request: missing required Host header"));
+      auto bytes = std::make_unique<std::string>(
+          go_request_error("400 Bad Request: missing required Host header"));
       co_await asio::async_write(sock, asio::buffer(*bytes),
                                  asio::redirect_error(asio::use_awaitable, ec));
       break;

@@ -73,7 +73,7 @@ boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socke
 // A listening socket for `url` ("localhost" listens on 127.0.0.1). nullopt and etcd's message
 // ("listen tcp 127.0.0.1:2379: bind: Address already in use") when it cannot listen.
 std::optional<boost::asio::ip::tcp::acceptor> open_listener(const boost::asio::any_io_executor& ex,
-                                                          const Url& url, std::string& error);
+                                                            const Url& url, std::string& error);
 
 // Go's net/http answer to a request it cannot read: "HTTP/1.1 <public_error>", plain text, the
 // same text as body, Connection: close (no Date, no Content-Length).

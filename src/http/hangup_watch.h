@@ -4,8 +4,9 @@
 // connection or a watcher until the next event).
 //
 // It waits for the client socket to become readable without consuming anything. When the
-// client has closed, it calls on_gone (which typically fails or wakes the pending operation). If the client instead sent more bytes (a pipelined request), monitoring stops and
-// the bytes stay in the socket for the session to read.
+// client has closed, it calls on_gone (which typically fails or wakes the pending operation). If
+// the client instead sent more bytes (a pipelined request), monitoring stops and the bytes stay in
+// the socket for the session to read.
 //
 // Contract: stop() must be called before the client socket or what on_gone touches is
 // destroyed or reused; after stop() nothing is touched and on_gone is not called any more.

@@ -1,8 +1,8 @@
 #include "proxy/forwarder.h"
 
 #include "base/log.h"
-#include "http/headers.h"
 #include "http/hangup_watch.h"
+#include "http/headers.h"
 #include "http/serialize.h"
 #include "proxy/local_responses.h"
 #include "proxy/request_info.h"
@@ -107,7 +107,8 @@ class Attempt {
   asio::awaitable<Outcome> relay(std::unique_ptr<UpstreamConn>& conn, UpstreamParser& parser,
                                  std::shared_ptr<http::HangupWatch>& watch);
   asio::awaitable<Outcome> relay_stream(UpstreamConn& conn, UpstreamParser& parser, bool chunked,
-                                        std::shared_ptr<http::HangupWatch>& watch, bool& upstream_ok);
+                                        std::shared_ptr<http::HangupWatch>& watch,
+                                        bool& upstream_ok);
   void note_failure(std::string_view kind, const boost::system::error_code& ec, bool mark);
 
   ProxyContext& ctx_;
@@ -295,7 +296,8 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
 }
 
 asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParser& parser,
-                                               bool chunked, std::shared_ptr<http::HangupWatch>& watch,
+                                               bool chunked,
+                                               std::shared_ptr<http::HangupWatch>& watch,
                                                bool& upstream_ok) {
   boost::system::error_code ec;
   auto& res = parser.get();

@@ -69,7 +69,7 @@ std::unique_ptr<StringResponse> Session::local_answer(ClientRequest& req,
 }
 
 std::optional<StringResponse> Session::local_answer_value(ClientRequest& req,
-                                                         const std::string& client_ip) {
+                                                          const std::string& client_ip) {
   std::string_view target = req.target();
   if (target.empty() || target.front() != '/') return plain_text(ctx_, 400, "400 Bad Request");
   std::string_view path = target.substr(0, target.find('?'));

@@ -12,14 +12,12 @@ namespace etcdpp::server {
 namespace {
 constexpr const char* kFileName = "identity";
 
-std::string crc_hex(std::string_view body) {
-  return id_hex(base::crc32c(body));
-}
+std::string crc_hex(std::string_view body) { return id_hex(base::crc32c(body)); }
 }  // namespace
 
 std::string encode_identity(const Identity& identity) {
-  std::string body = "member_id=" + id_hex(identity.member_id) + "\ncluster_id=" +
-                     id_hex(identity.cluster_id) + "\n";
+  std::string body = "member_id=" + id_hex(identity.member_id) +
+                     "\ncluster_id=" + id_hex(identity.cluster_id) + "\n";
   return body + "crc32c=" + crc_hex(body) + "\n";
 }
 
@@ -65,8 +63,7 @@ std::string save_identity(const std::filesystem::path& member_dir, const Identit
   return base::write_file_atomically(member_dir / kFileName, encode_identity(identity));
 }
 
-std::optional<Identity> load_identity(const std::filesystem::path& member_dir,
-                                      std::string& error) {
+std::optional<Identity> load_identity(const std::filesystem::path& member_dir, std::string& error) {
   auto path = member_dir / kFileName;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;

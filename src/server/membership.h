@@ -11,7 +11,7 @@ namespace etcdpp::server {
 
 struct MemberInfo {
   uint64_t id = 0;
-  std::string name;                      // empty until the member has started (published)
+  std::string name;  // empty until the member has started (published)
   std::vector<std::string> peer_urls;
   std::vector<std::string> client_urls;  // empty until the member has started
   bool operator==(const MemberInfo&) const = default;

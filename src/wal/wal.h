@@ -11,8 +11,8 @@
 //   ... payload
 //
 // Durability contract: append() buffers (in memory, then in the kernel); nothing is durable
-// until sync() returns (fdatasync of the segment; the directory is fsynced when a segment is created).
-// Callers acknowledge a write only after the sync() that covers it — and may cover many
+// until sync() returns (fdatasync of the segment; the directory is fsynced when a segment is
+// created). Callers acknowledge a write only after the sync() that covers it — and may cover many
 // appends with one sync (group commit).
 //
 // Opening a log replays every record. A crash can leave the *tail* of the last segment torn

@@ -1,7 +1,7 @@
 // The member's log thread: everything submitted becomes durable in order, entries that arrive
 // during a sync share the next one (group commit), and a snapshot is saved in order with them.
-#include "server/durable_store.h"
 #include "server/log_thread.h"
+#include "server/durable_store.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // Membership, ids and the member's identity file: etcd's ids for the same flags, stable
 // encodings, damage detected.
+#include "server/membership.h"
 #include "server/entry.h"
 #include "server/identity.h"
-#include "server/membership.h"
 
 #include <gtest/gtest.h>
 

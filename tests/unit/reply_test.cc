@@ -1,9 +1,9 @@
 // The member's answers on the wire (Go's header order and framing) and the small renderers of
 // the members and stats endpoints.
+#include "api/v2/reply.h"
 #include "api/v2/client_api.h"
 #include "api/v2/members_api.h"
 #include "api/v2/members_json.h"
-#include "api/v2/reply.h"
 
 #include <gtest/gtest.h>
 
@@ -85,7 +85,8 @@ TEST(GoDurationTest, FormatsLikeTimeDurationString) {
 
 TEST(MembersJsonTest, ApiAndPeerForms) {
   server::Membership m;
-  m.upsert({0x628170c800dbceeULL, "default", {"http://127.0.0.1:32380"}, {"http://127.0.0.1:32379"}});
+  m.upsert(
+      {0x628170c800dbceeULL, "default", {"http://127.0.0.1:32380"}, {"http://127.0.0.1:32379"}});
   m.upsert({5, "", {"http://x:1"}, {}});
   EXPECT_EQ(render_member_list(m),
             "{\"members\":[{\"id\":\"5\",\"name\":\"\",\"peerURLs\":[\"http://x:1\"],"

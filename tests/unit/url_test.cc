@@ -76,9 +76,9 @@ TEST(PathTest, CleansLikeGo) {
 
 TEST(PathTest, IsCleanAgreesWithClean) {
   for (std::string_view p :
-       {"/", "/v2/keys", "/v2/keys/", "//", "//v2", "/v2//keys", "/v2/./keys", "/v2/../keys",
-        "/.", "/..", "/a/.", "/a/..", "/a/.b", "/a/..b", "/a/b.", "/.a", "/a//", "/a/./",
-        "/%2e%2e/a", "/a/b/c/"}) {
+       {"/",           "/v2/keys", "/v2/keys/", "//",    "//v2",      "/v2//keys", "/v2/./keys",
+        "/v2/../keys", "/.",       "/..",       "/a/.",  "/a/..",     "/a/.b",     "/a/..b",
+        "/a/b.",       "/.a",      "/a//",      "/a/./", "/%2e%2e/a", "/a/b/c/"}) {
     EXPECT_EQ(is_clean_path(p), clean_path(p) == p) << p;
   }
   EXPECT_FALSE(is_clean_path(""));

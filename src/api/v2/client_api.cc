@@ -25,8 +25,8 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 bool under(std::string_view path, std::string_view prefix) {
-  return path == prefix || (path.size() > prefix.size() && path.starts_with(prefix) &&
-                            path[prefix.size()] == '/');
+  return path == prefix ||
+         (path.size() > prefix.size() && path.starts_with(prefix) && path[prefix.size()] == '/');
 }
 
 asio::awaitable<bool> write_reply(asio::ip::tcp::socket& socket, const Reply& reply,
@@ -92,9 +92,9 @@ std::string go_duration(std::chrono::nanoseconds d) {
 }
 
 const std::string& ClientApi::date() {
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    member_.clock().wall().time_since_epoch())
-                    .count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(member_.clock().wall().time_since_epoch())
+          .count();
   if (now != date_second_) {
     date_second_ = now;
     date_text_ = http::http_date(now);
@@ -105,8 +105,8 @@ const std::string& ClientApi::date() {
 std::string ClientApi::unreadable(const boost::system::error_code& ec) {
   if (ec == bhttp::error::body_limit) {
     // etcd reads form bodies with Go's ParseForm, which refuses more than 10 MiB.
-    Reply r = json_reply(400, render_error(store::Error{store::ErrorCode::InvalidForm,
-                                                         "http: POST too large", 0}));
+    Reply r = json_reply(
+        400, render_error(store::Error{store::ErrorCode::InvalidForm, "http: POST too large", 0}));
     r.set("X-Etcd-Index", "0");
     add_cors(r);
     return serialize_reply(r, WireOptions{11, false, false, date()});
@@ -134,8 +134,8 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
     co_return false;
   }
   std::string_view raw_path = target.substr(0, target.find('?'));
-  std::string_view query = raw_path.size() < target.size() ? target.substr(raw_path.size() + 1)
-                                                           : std::string_view{};
+  std::string_view query =
+      raw_path.size() < target.size() ? target.substr(raw_path.size() + 1) : std::string_view{};
   std::string error;
   auto decoded = percent_decode(raw_path, false, error);
   if (!decoded) {
@@ -225,7 +225,8 @@ Reply ClientApi::answer(const http::ServerRequest& req, std::string_view path, s
   }
   if (path == "/v2/stats/leader") {
     if (auto r = only({"GET"}, "GET")) return *r;
-    return json_reply(200, "{\"leader\":\"" + server::id_hex(member_.id()) + "\",\"followers\":{}}");
+    return json_reply(200,
+                      "{\"leader\":\"" + server::id_hex(member_.id()) + "\",\"followers\":{}}");
   }
   return text_error(404, "404 page not found");
 }

@@ -32,9 +32,9 @@ asio::awaitable<WriteResult> propose(server::Member& member, server::WriteReques
       asio::post(ex, [shared, result]() mutable { std::move (*shared)(result); });
     });
   };
-  WriteResult result = co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                                     void(WriteResult)>(std::move(initiation),
-                                                                        asio::use_awaitable);
+  WriteResult result =
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void(WriteResult)>(
+          std::move(initiation), asio::use_awaitable);
   co_return result;
 }
 
@@ -66,10 +66,10 @@ Reply KeysApi::event_reply(const store::Event& event, bool no_value_on_success) 
   bool value_action = event.action == store::Action::set || event.action == store::Action::create ||
                       event.action == store::Action::update ||
                       event.action == store::Action::compare_and_swap;
-  Reply r = json_reply(event.created() ? 201 : 200,
-                       no_value_on_success && value_action
-                           ? render_action_only(event)
-                           : render_event(event, member_.clock().wall()));
+  Reply r =
+      json_reply(event.created() ? 201 : 200, no_value_on_success && value_action
+                                                  ? render_action_only(event)
+                                                  : render_event(event, member_.clock().wall()));
   r.set(kClusterIdHeader, cluster_id_hex_);
   r.set("X-Etcd-Index", std::to_string(event.index));
   r.set("X-Raft-Index", std::to_string(member_.commit_index()));

@@ -16,10 +16,14 @@ prometheus::Gauge* gauge(prometheus::Registry& registry, const std::string& name
 MemberMetrics::MemberMetrics(server::Member& member)
     : member_(member), registry_(std::make_shared<prometheus::Registry>()) {
   auto& r = *registry_;
-  has_leader_ = gauge(r, "etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.");
-  is_leader_ = gauge(r, "etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise.");
-  committed_ = gauge(r, "etcd_server_proposals_committed_total", "The total number of consensus proposals committed.");
-  applied_ = gauge(r, "etcd_server_proposals_applied_total", "The total number of consensus proposals applied.");
+  has_leader_ = gauge(r, "etcd_server_has_leader",
+                      "Whether or not a leader exists. 1 is existence, 0 is not.");
+  is_leader_ = gauge(r, "etcd_server_is_leader",
+                     "Whether or not this member is a leader. 1 if is, 0 otherwise.");
+  committed_ = gauge(r, "etcd_server_proposals_committed_total",
+                     "The total number of consensus proposals committed.");
+  applied_ = gauge(r, "etcd_server_proposals_applied_total",
+                   "The total number of consensus proposals applied.");
   term_ = gauge(r, "etcdpp_server_term", "The current Raft term of this member.");
   watchers_ = gauge(r, "etcd_debugging_store_watchers", "Count of currently active watchers.");
   keys_index_ = gauge(r, "etcdpp_store_index", "The v2 store's current index (X-Etcd-Index).");

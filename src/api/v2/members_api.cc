@@ -88,8 +88,9 @@ std::optional<std::vector<std::string>> parse_peer_urls_body(std::string_view bo
       }
     }
   } else if (!value.is_null()) {
-    error = "json: cannot unmarshal value into Go value of type struct { PeerURLs []string "
-            "\"json:\\\"peerURLs\\\"\" }";
+    error =
+        "json: cannot unmarshal value into Go value of type struct { PeerURLs []string "
+        "\"json:\\\"peerURLs\\\"\" }";
     return std::nullopt;
   }
   for (const auto& u : urls) {

@@ -45,9 +45,9 @@ asio::awaitable<bool> PeerApi::handle(asio::ip::tcp::socket& socket, http::Serve
   wire.http_version = req.version() == 10 ? 10 : 11;
   wire.keep_alive = req.keep_alive();
   wire.head = req.method() == bhttp::verb::head;
-  std::string date = http::http_date(std::chrono::duration_cast<std::chrono::seconds>(
-                                         member_.clock().wall().time_since_epoch())
-                                         .count());
+  std::string date = http::http_date(
+      std::chrono::duration_cast<std::chrono::seconds>(member_.clock().wall().time_since_epoch())
+          .count());
   wire.date = date;
   Reply reply = answer(req);
   auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));

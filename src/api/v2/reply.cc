@@ -106,7 +106,8 @@ std::string serialize_stream_head(const Reply& reply, const WireOptions& options
 Reply text_error(unsigned status, std::string_view text) {
   Reply r;
   r.status = status;
-  r.headers = {{"Content-Type", "text/plain; charset=utf-8"}, {"X-Content-Type-Options", "nosniff"}};
+  r.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+               {"X-Content-Type-Options", "nosniff"}};
   r.body = std::string(text) + "\n";
   return r;
 }
