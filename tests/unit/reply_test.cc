@@ -12,7 +12,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const WireOptions kWire{11, true, false, "Mon, 23 Nov 2026 10:14:21 GMT"};
+const std::string kDate = "Mon, 23 Nov 2026 10:14:21 GMT";
+const WireOptions kWire{11, true, false, &kDate};
 
 TEST(ReplyTest, HeadersSortedThenDateAndLengthLikeGo) {
   Reply r = json_reply(201, "{}\n");

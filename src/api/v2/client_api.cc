@@ -109,7 +109,7 @@ std::string ClientApi::unreadable(const boost::system::error_code& ec) {
         400, render_error(store::Error{store::ErrorCode::InvalidForm, "http: POST too large", 0}));
     r.set("X-Etcd-Index", "0");
     add_cors(r);
-    return serialize_reply(r, WireOptions{11, false, false, date()});
+    return serialize_reply(r, WireOptions{11, false, false, &date()});
   }
   return http::ConnectionHandler::unreadable(ec);
 }
@@ -124,7 +124,7 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
   wire.http_version = req.version() == 10 ? 10 : 11;
   wire.keep_alive = req.keep_alive();
   wire.head = req.method() == bhttp::verb::head;
-  wire.date = date();
+  wire.date = &date();
   std::string_view target = req.target();
   if (target.empty() || target.front() != '/') {
     auto bytes = std::make_unique<std::string>(http::go_request_error("400 Bad Request"));

@@ -48,7 +48,7 @@ asio::awaitable<bool> PeerApi::handle(asio::ip::tcp::socket& socket, http::Serve
   std::string date = http::http_date(
       std::chrono::duration_cast<std::chrono::seconds>(member_.clock().wall().time_since_epoch())
           .count());
-  wire.date = date;
+  wire.date = &date;
   Reply reply = answer(req);
   auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
   boost::system::error_code ec;

@@ -55,7 +55,7 @@ void append_head(std::string& out, const Reply& reply, const WireOptions& option
     out += "\r\n";
   }
   out += "Date: ";
-  out += options.date;
+  if (options.date) out += *options.date;
   out += "\r\n";
 }
 

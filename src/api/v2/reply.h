@@ -28,7 +28,11 @@ struct WireOptions {
   unsigned http_version = 11;  // 10 or 11, as the request's
   bool keep_alive = true;      // false: the connection closes after this answer
   bool head = false;           // the request was HEAD: headers only
-  std::string_view date;       // the Date header value
+  // The Date header value. Points at a string owned by the listener that outlives every
+  // connection (its date cache) and is read when the answer is written: an answer may be
+  // written long after the request arrived (a write waits for its fsync), and a view of an
+  // older string would dangle once the cache moves to the next second.
+  const std::string* date = nullptr;
 };
 
 // A complete answer with a Content-Length body.
