@@ -37,7 +37,7 @@ build-fuzz: deps
 # the run ends with ctest's summary.
 test: build build-asan build-fuzz build-tsan
 	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
-	ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '^(LogThreadTest|integration\.test_member$$)'
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '^(LogThreadTest|MemberTest|integration\.test_member$$)'
 
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure
 	ctest --test-dir $(BUILD) --output-on-failure
