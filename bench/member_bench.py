@@ -162,7 +162,7 @@ def main():
           f"{os.cpu_count()} cores")
     print(f"{'':34}{'etcdpp':>12}{'etcd 3.4':>12}{'ratio':>8}")
 
-    def row(label, a, b, fmt="{:.0f}", better="higher"):
+    def row(label, a, b, fmt="{:.0f}"):
         ratio = a / b if b else float("nan")
         print(f"{label:34}{fmt.format(a):>12}{fmt.format(b):>12}{ratio:>8.2f}")
 

@@ -40,6 +40,15 @@ void strip_hop_by_hop(bhttp::fields& fields) {
   fields.erase(bhttp::field::proxy_connection);
 }
 
+const std::string& DateCache::at(std::chrono::system_clock::time_point now) {
+  int64_t secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (secs != second_) {
+    second_ = secs;
+    text_ = http_date(secs);
+  }
+  return text_;
+}
+
 std::string http_date(int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};

@@ -2,6 +2,7 @@
 // Header handling shared by anything that forwards HTTP messages.
 #include <boost/beast/http/fields.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -15,5 +16,16 @@ void strip_hop_by_hop(boost::beast::http::fields& fields);
 
 // "Mon, 02 Jan 2006 15:04:05 GMT" for a Unix time in seconds.
 std::string http_date(int64_t unix_seconds);
+
+// The Date header for the current second, formatted at most once per second. The returned
+// string object stays the same (its value changes): holders may keep a pointer to it.
+class DateCache {
+ public:
+  const std::string& at(std::chrono::system_clock::time_point now);
+
+ private:
+  int64_t second_ = -1;
+  std::string text_;
+};
 
 }  // namespace etcdpp::http

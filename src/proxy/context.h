@@ -2,6 +2,7 @@
 // State shared by every connection of one proxy. Lives on the proxy's single io_context
 // thread: no member is touched from another thread, so nothing here is locked.
 #include "base/clock.h"
+#include "http/headers.h"
 #include "proxy/config.h"
 #include "proxy/director.h"
 #include "proxy/metrics.h"
@@ -29,8 +30,7 @@ struct ProxyContext {
   const std::string& date();
 
  private:
-  int64_t date_second_ = -1;
-  std::string date_text_;
+  http::DateCache dates_;
 };
 
 // Name of the hop header etcdpp proxies add to every request they forward: a comma-separated

@@ -364,13 +364,6 @@ class EtcdppMember:
         if self.process:
             self.process.kill9()
 
-    def rss_kb(self):
-        with open(f"/proc/{self.process.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
 
 @pytest.fixture(scope="module")
 def etcd1(tmp_path_factory):

@@ -13,8 +13,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import (ETCD_BIN, ETCDPP_BIN, EtcdCluster, EtcdppMember, Process, Proxy, http,
-                      wait_until)
+from conftest import ETCD_BIN, ETCDPP_BIN, EtcdppMember, Process, Proxy, http, wait_until
 
 ETCDCTL = shutil.which("etcdctl") or "/usr/bin/etcdctl"
 
@@ -337,6 +336,21 @@ def test_proxies_in_front_of_member(started, tmp_path, etcdpp1, which):
 
 # ---- bad input ----------------------------------------------------------------------------------
 
+def read_until_closed(sock):
+    """Everything the server sends until it closes the connection (then closes ours)."""
+    reply = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    except ConnectionResetError:
+        pass
+    sock.close()
+    return reply
+
+
 def test_oversized_and_malformed_requests_get_errors_and_the_server_keeps_serving(etcdpp1):
     url = etcdpp1.client_url
     u = urllib.parse.urlsplit(url)
@@ -351,31 +365,13 @@ def test_oversized_and_malformed_requests_get_errors_and_the_server_keeps_servin
         s.sendall(body)
     except (BrokenPipeError, ConnectionResetError):
         pass
-    reply = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-    except ConnectionResetError:
-        pass
-    s.close()
+    reply = read_until_closed(s)
     assert reply.startswith(b"HTTP/1.1 400 Bad Request"), reply[:200]
     err = json.loads(reply.split(b"\r\n\r\n", 1)[1])
     assert err["errorCode"] == 210 and err["cause"] == "http: POST too large"
     s = socket.create_connection((u.hostname, u.port), timeout=5)
     s.sendall(b"GET /v2/keys/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * (2 << 20) + b"\r\n\r\n")
-    reply = b""
-    try:
-        while b"\r\n\r\n" not in reply:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    except ConnectionResetError:
-        pass
-    s.close()
+    reply = read_until_closed(s)
     assert reply.startswith(b"HTTP/1.1 431 "), reply[:100]
     s = socket.create_connection((u.hostname, u.port), timeout=5)
     s.sendall(b"GARBAGE\r\n\r\n")

@@ -1,5 +1,6 @@
 #include "api/v2/client_api.h"
 
+#include "api/v2/await_callback.h"
 #include "api/v2/form.h"
 #include "api/v2/render.h"
 #include "base/json_string.h"
@@ -38,29 +39,12 @@ asio::awaitable<bool> write_reply(asio::ip::tcp::socket& socket, const Reply& re
   co_return !ec && wire.keep_alive;
 }
 
-// Waits for a members change that completes through the log.
-asio::awaitable<Reply> members_change(MembersApi& api, std::string_view method,
-                                      std::string_view path, std::string_view content_type,
-                                      std::string_view body, std::optional<Reply>& immediate) {
-  auto initiation = [&](auto handler) {
-    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-    immediate = api.handle(method, path, content_type, body, [shared](Reply r) {
-      auto ex = asio::get_associated_executor(*shared);
-      asio::post(ex, [shared, r = std::move(r)]() mutable { std::move (*shared)(std::move(r)); });
-    });
-    if (immediate) {
-      auto ex = asio::get_associated_executor(*shared);
-      asio::post(ex, [shared]() mutable { std::move (*shared)(Reply{}); });
-    }
-  };
-  Reply r = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Reply)>(
-      std::move(initiation), asio::use_awaitable);
-  co_return r;
-}
-
-std::string rfc3339(base::WallTime t) { return rfc3339_nano(t); }
-
 }  // namespace
+
+Reply version_reply() {
+  return json_reply(200, std::string("{\"etcdserver\":\"") + kEtcdServerVersion +
+                             "\",\"etcdcluster\":\"" + kEtcdClusterVersion + "\"}");
+}
 
 void add_cors(Reply& reply) { reply.cors = true; }
 
@@ -91,16 +75,7 @@ std::string go_duration(std::chrono::nanoseconds d) {
   return sign + seconds;
 }
 
-const std::string& ClientApi::date() {
-  int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(member_.clock().wall().time_since_epoch())
-          .count();
-  if (now != date_second_) {
-    date_second_ = now;
-    date_text_ = http::http_date(now);
-  }
-  return date_text_;
-}
+const std::string& ClientApi::date() { return dates_.at(member_.clock().wall()); }
 
 std::string ClientApi::unreadable(const boost::system::error_code& ec) {
   if (ec == bhttp::error::body_limit) {
@@ -173,10 +148,10 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
   }
   Reply reply;
   if (under(path, "/v2/members")) {
-    std::optional<Reply> immediate;
-    Reply later = co_await members_change(members_, req.method_string(), path,
-                                          req[bhttp::field::content_type], req.body(), immediate);
-    reply = immediate ? std::move(*immediate) : std::move(later);
+    reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
+      members_.handle(req.method_string(), path, req[bhttp::field::content_type], req.body(),
+                      std::move(done));
+    });
   } else {
     reply = answer(req, path, query);
   }
@@ -204,8 +179,7 @@ Reply ClientApi::answer(const http::ServerRequest& req, std::string_view path, s
   }
   if (path == "/version") {
     if (auto r = only({"GET"}, "GET")) return *r;
-    return json_reply(200, std::string("{\"etcdserver\":\"") + kEtcdServerVersion +
-                               "\",\"etcdcluster\":\"" + kEtcdClusterVersion + "\"}");
+    return version_reply();
   }
   if (path == "/health") {
     if (auto r = only({"GET"}, "GET")) return *r;
@@ -254,10 +228,10 @@ Reply ClientApi::stats_self() const {
   std::string body = "{\"name\":";
   base::append_json_string(body, member_.config().name);
   body += ",\"id\":\"" + id + "\",\"state\":\"StateLeader\",\"startTime\":\"" +
-          rfc3339(member_.start_time()) + "\",\"leaderInfo\":{\"leader\":\"" + id +
+          rfc3339_nano(member_.start_time()) + "\",\"leaderInfo\":{\"leader\":\"" + id +
           "\",\"uptime\":\"" +
           go_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(uptime)) +
-          "\",\"startTime\":\"" + rfc3339(member_.start_time()) +
+          "\",\"startTime\":\"" + rfc3339_nano(member_.start_time()) +
           "\"},\"recvAppendRequestCnt\":0,\"sendAppendRequestCnt\":0}";
   return json_reply(200, std::move(body));
 }

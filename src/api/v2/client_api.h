@@ -7,6 +7,7 @@
 #include "api/v2/member_metrics.h"
 #include "api/v2/members_api.h"
 #include "http/connection.h"
+#include "http/headers.h"
 #include "server/member.h"
 
 #include <string>
@@ -42,9 +43,11 @@ class ClientApi final : public http::ConnectionHandler {
   KeysApi keys_;
   MembersApi members_;
   MemberMetrics metrics_;
-  int64_t date_second_ = -1;
-  std::string date_text_;
+  http::DateCache dates_;
 };
+
+// 200 {"etcdserver":"3.4.23","etcdcluster":"3.4.0"} (client and peer listeners).
+Reply version_reply();
 
 // Adds etcd 3.4's default CORS headers.
 void add_cors(Reply& reply);

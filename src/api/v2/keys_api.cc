@@ -1,12 +1,11 @@
 #include "api/v2/keys_api.h"
 
+#include "api/v2/await_callback.h"
 #include "api/v2/keys_request.h"
 #include "api/v2/render.h"
 #include "http/hangup_watch.h"
 #include "http/serialize.h"
 
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,16 +24,10 @@ using WriteResult = store::Result<store::Event>;
 
 // Proposes `request` and resumes the caller once it is durable and applied.
 asio::awaitable<WriteResult> propose(server::Member& member, server::WriteRequest request) {
-  auto initiation = [&member, request = std::move(request)](auto handler) mutable {
-    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-    member.propose_write(std::move(request), [shared](const WriteResult& result) {
-      auto ex = asio::get_associated_executor(*shared);
-      asio::post(ex, [shared, result]() mutable { std::move (*shared)(result); });
-    });
-  };
-  WriteResult result =
-      co_await asio::async_initiate<decltype(asio::use_awaitable), void(WriteResult)>(
-          std::move(initiation), asio::use_awaitable);
+  WriteResult result = co_await await_callback<WriteResult>(
+      [&member, &request](std::function<void(WriteResult)> done) {
+        member.propose_write(std::move(request), [done](const WriteResult& r) { done(r); });
+      });
   co_return result;
 }
 

@@ -108,9 +108,16 @@ Reply MembersApi::with_cluster_id(Reply r) const {
   return r;
 }
 
-std::optional<Reply> MembersApi::handle(std::string_view method, std::string_view path,
+void MembersApi::handle(std::string_view method, std::string_view path,
+                        std::string_view content_type, std::string_view body,
+                        std::function<void(Reply)> done) {
+  auto reply = answer(method, path, content_type, body, done);
+  if (reply) done(std::move(*reply));
+}
+
+std::optional<Reply> MembersApi::answer(std::string_view method, std::string_view path,
                                         std::string_view content_type, std::string_view body,
-                                        std::function<void(Reply)> done) {
+                                        const std::function<void(Reply)>& done) {
   if (method != "GET" && method != "POST" && method != "DELETE" && method != "PUT") {
     Reply r = text_error(405, "Method Not Allowed");
     r.set("Allow", "GET,POST,DELETE,PUT");

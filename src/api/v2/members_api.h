@@ -12,14 +12,17 @@ class MembersApi {
  public:
   explicit MembersApi(server::Member& member) : member_(member) {}
 
-  // `path` is /v2/members or below it. Changes that need the log complete through `done`
-  // (called on the io thread); everything else is answered at once (done is then not called
-  // and the reply is returned).
-  std::optional<Reply> handle(std::string_view method, std::string_view path,
-                              std::string_view content_type, std::string_view body,
-                              std::function<void(Reply)> done);
+  // `path` is /v2/members or below it. The answer goes to `done`, exactly once, on the io
+  // thread: at once, or when a change that needs the log has been applied.
+  void handle(std::string_view method, std::string_view path, std::string_view content_type,
+              std::string_view body, std::function<void(Reply)> done);
 
  private:
+  // The answer when it is known at once; nullopt when a change was proposed and `done` will
+  // get the answer once it is applied.
+  std::optional<Reply> answer(std::string_view method, std::string_view path,
+                              std::string_view content_type, std::string_view body,
+                              const std::function<void(Reply)>& done);
   Reply with_cluster_id(Reply r) const;
   server::Member& member_;
 };

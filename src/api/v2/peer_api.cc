@@ -33,8 +33,7 @@ Reply PeerApi::answer(const http::ServerRequest& req) const {
       r.set("Allow", "GET");
       return r;
     }
-    return json_reply(200, std::string("{\"etcdserver\":\"") + kEtcdServerVersion +
-                               "\",\"etcdcluster\":\"" + kEtcdClusterVersion + "\"}");
+    return version_reply();
   }
   return text_error(404, "404 page not found");
 }
