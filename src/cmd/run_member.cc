@@ -4,6 +4,7 @@
 #include "api/v2/peer_api.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "client/members.h"
 #include "cmd/initial_cluster.h"
 #include "server/member.h"
 
@@ -14,6 +15,7 @@
 
 #include <cstdio>
 #include <list>
+#include <random>
 
 namespace etcdpp::cmd {
 
@@ -39,6 +41,92 @@ int unsupported(const std::string& message) {
   return 2;
 }
 
+// Fills in how a new data dir starts: the members of a new cluster, or the identity of a
+// member joining a running one (asked from the cluster's peers). 0, or the exit code.
+int configure_bootstrap(const FlagValues& f, const std::string& name,
+                        const std::vector<http::Url>& advertise_peer, server::MemberConfig& cfg,
+                        asio::io_context& io) {
+  std::string error;
+  auto cluster = parse_initial_cluster(f.get("initial-cluster"), error);
+  if (!cluster) {
+    std::fprintf(stderr, "invalid value \"%s\" for flag -initial-cluster: %s\n",
+                 f.get("initial-cluster").c_str(), error.c_str());
+    return 2;
+  }
+  auto self = cluster->find(name);
+  if (self == cluster->end()) {
+    ETCDPP_LOG_ERROR("couldn't find local name \"{}\" in the initial cluster configuration", name);
+    return 1;
+  }
+  std::vector<http::Url> mine = self->second;
+  std::vector<http::Url> advertised = advertise_peer;
+  std::sort(mine.begin(), mine.end());
+  std::sort(advertised.begin(), advertised.end());
+  if (mine != advertised) {
+    return flag_error(
+        "--initial-cluster has " + name + "=" +
+        fmt::format("{}", fmt::join(url_texts(self->second), ",")) +
+        " but missing from --initial-advertise-peer-urls=" + f.get("initial-advertise-peer-urls"));
+  }
+  if (f.get("initial-cluster-state") != "existing") {
+    for (const auto& [member_name, urls] : *cluster) {
+      auto texts = url_texts(urls);
+      cfg.initial_members.push_back(server::MemberInfo{
+          server::compute_member_id(texts, cfg.cluster_token), member_name, texts, {}});
+    }
+    return 0;
+  }
+  // Joining: the cluster knows this member's id (given when it was added) and its own id.
+  std::vector<http::Url> others;
+  for (const auto& [member_name, urls] : *cluster) {
+    if (member_name != name) others.insert(others.end(), urls.begin(), urls.end());
+  }
+  if (others.empty()) {
+    ETCDPP_LOG_ERROR(
+        "--initial-cluster-state existing needs the running cluster's members in "
+        "--initial-cluster (it lists only {})",
+        name);
+    return 1;
+  }
+  client::MembersAnswer answer;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        answer = co_await client::fetch_members(
+            others, std::nullopt, std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
+      },
+      asio::detached);
+  io.run();
+  io.restart();
+  if (!answer.ok) {
+    ETCDPP_LOG_ERROR("cannot fetch the cluster's members from its peers to join it: {}",
+                     fmt::join(answer.errors, "; "));
+    return 1;
+  }
+  std::vector<std::string> my_urls = url_texts(advertised);
+  for (const auto& m : answer.members) {
+    std::vector<std::string> urls = m.peer_urls;
+    std::sort(urls.begin(), urls.end());
+    if (urls != my_urls) continue;
+    if (!m.name.empty() && m.name != name) {
+      ETCDPP_LOG_ERROR("the cluster's member {} with peer URLs [{}] is named {}, not {}",
+                       server::id_hex(m.id), fmt::join(urls, " "), m.name, name);
+      return 1;
+    }
+    cfg.join = server::Identity{m.id, answer.cluster_id};
+    ETCDPP_LOG_INFO("joining cluster {} as member {}", server::id_hex(answer.cluster_id),
+                    server::id_hex(m.id));
+    return 0;
+  }
+  ETCDPP_LOG_ERROR(
+      "this member's peer URLs [{}] are not in the member list of cluster {} (asked {}): add it "
+      "first (etcdctl member add {} --peer-urls={}), then start it with "
+      "--initial-cluster-state existing",
+      fmt::join(my_urls, " "), server::id_hex(answer.cluster_id), answer.peer_url, name,
+      fmt::join(my_urls, ","));
+  return 1;
+}
+
 }  // namespace
 
 int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
@@ -61,41 +149,6 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   std::filesystem::path member_dir = data_dir / "member";
   std::error_code ec;
   bool existing = std::filesystem::exists(member_dir, ec);
-  if (!existing) {
-    // The initial cluster only matters when the data dir is new (as in etcd).
-    if (f.get("initial-cluster-state") == "existing") {
-      return unsupported(
-          "--initial-cluster-state existing (joining a running cluster) needs clustering, which "
-          "is not supported yet");
-    }
-    auto cluster = parse_initial_cluster(f.get("initial-cluster"), error);
-    if (!cluster) {
-      std::fprintf(stderr, "invalid value \"%s\" for flag -initial-cluster: %s\n",
-                   f.get("initial-cluster").c_str(), error.c_str());
-      return 2;
-    }
-    auto self = cluster->find(name);
-    if (self == cluster->end()) {
-      ETCDPP_LOG_ERROR("couldn't find local name \"{}\" in the initial cluster configuration",
-                       name);
-      return 1;
-    }
-    std::vector<http::Url> mine = self->second;
-    std::vector<http::Url> advertised = *advertise_peer;
-    std::sort(mine.begin(), mine.end());
-    std::sort(advertised.begin(), advertised.end());
-    if (mine != advertised) {
-      return flag_error("--initial-cluster has " + name + "=" +
-                        fmt::format("{}", fmt::join(url_texts(self->second), ",")) +
-                        " but missing from --initial-advertise-peer-urls=" +
-                        f.get("initial-advertise-peer-urls"));
-    }
-    if (cluster->size() > 1) {
-      return unsupported("an --initial-cluster of " + std::to_string(cluster->size()) +
-                         " members needs clustering, which is not supported yet; start a "
-                         "single member");
-    }
-  }
 
   server::MemberConfig cfg;
   cfg.name = name;
@@ -109,8 +162,32 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   if (cfg.durable.snapshot_count == 0) {
     return flag_error("--snapshot-count must be greater than 0");
   }
+  uint64_t heartbeat_ms = f.get_uint("heartbeat-interval");
+  uint64_t election_ms = f.get_uint("election-timeout");
+  if (heartbeat_ms == 0 || 5 * heartbeat_ms > election_ms) {
+    return flag_error("--election-timeout[" + std::to_string(election_ms) +
+                      "ms] should be at least as 5 times as --heartbeat-interval[" +
+                      std::to_string(heartbeat_ms) + "ms]");
+  }
+  if (election_ms > 50000) {
+    return flag_error("--election-timeout[" + std::to_string(election_ms) +
+                      "ms] is too long, and should be set less than 50000ms");
+  }
+  cfg.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+  cfg.election_ticks = static_cast<int>(election_ms / heartbeat_ms);
+  cfg.pre_vote = f.get_bool("pre-vote");
+  cfg.strict_reconfig_check = f.get_bool("strict-reconfig-check");
+  cfg.initial_election_tick_advance = f.get_bool("initial-election-tick-advance");
+  cfg.seed = std::random_device{}();
+  cfg.catch_up_entries = f.get_uint("experimental-snapshot-catchup-entries");
 
   asio::io_context io(1);
+  if (!existing) {
+    // The initial cluster only matters when the data dir is new (as in etcd).
+    int code = configure_bootstrap(f, name, *advertise_peer, cfg, io);
+    if (code != 0) return code;
+  }
+
   base::RealClock clock;
   auto member = server::Member::open(io, cfg, clock, error);
   if (!member) {
@@ -163,7 +240,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   signals.async_wait([&](const boost::system::error_code& sig_ec, int signo) {
     if (sig_ec) return;
     ETCDPP_LOG_INFO("received signal {}, shutting down", signo);
-    shutdown();
+    // A leader hands over first, so the cluster does not wait for an election timeout.
+    member->shutdown(shutdown);
   });
   member->start([&](const std::string& reason) {
     ETCDPP_LOG_ERROR("stopping: {}", reason);

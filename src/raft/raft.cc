@@ -70,6 +70,8 @@ void Raft::send(Message m) {
 void Raft::reset_randomized_timeout() {
   randomized_election_ticks_ =
       config_.election_ticks + static_cast<int>(rng_.below(config_.election_ticks));
+  int quarter = std::max(1, config_.election_ticks / 4);
+  prevote_retry_ticks_ = quarter + static_cast<int>(rng_.below(quarter));
 }
 
 void Raft::reset(uint64_t term) {
@@ -100,6 +102,7 @@ void Raft::become_follower(uint64_t term, uint64_t leader) {
 
 void Raft::become_pre_candidate() {
   // A pre-election changes neither term nor vote (thesis 9.6).
+  reset_randomized_timeout();
   role_ = Role::pre_candidate;
   votes_.clear();
   leader_ = kNone;
@@ -185,7 +188,11 @@ void Raft::tick() {
     return;
   }
   ++election_elapsed_;
-  if (promotable() && election_elapsed_ >= randomized_election_ticks_) {
+  // A pre-election that got no answer (its voters were still hearing from the old leader a
+  // moment ago, so they ignored it) is retried after a few ticks rather than a whole election
+  // timeout: it changes no term, so retrying is harmless, and the cluster recovers sooner.
+  int timeout = role_ == Role::pre_candidate ? prevote_retry_ticks_ : randomized_election_ticks_;
+  if (promotable() && election_elapsed_ >= timeout) {
     election_elapsed_ = 0;
     step(Message{.type = MessageType::hup});
   }

@@ -147,6 +147,7 @@ class Raft {
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_election_ticks_ = 0;
+  int prevote_retry_ticks_ = 0;  // in [election/4, election/2)
   std::vector<Message> outbox_;
 
   HardState persisted_hard_state_;  // as of the last Ready handed out

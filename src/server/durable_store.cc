@@ -1,10 +1,116 @@
 #include "server/durable_store.h"
 
 #include <algorithm>
+#include <map>
 
 namespace etcdpp::server {
 
 namespace fs = std::filesystem;
+
+std::string encode_entry_data(const Entry& entry) {
+  Entry e = entry;
+  e.index = 0;
+  e.term = 0;
+  return encode_entry(e);
+}
+
+namespace {
+
+// Loads the newest usable snapshot into `r`. False (with `error`) when one is inconsistent.
+bool load_snapshot(const fs::path& snap_dir, Recovered& r, snap::LoadResult& loaded,
+                   std::string& error, std::vector<std::string>& notes) {
+  loaded = snap::load_newest(snap_dir);
+  for (const auto& bad : loaded.invalid) notes.push_back("skipped damaged snapshot " + bad);
+  if (!loaded.snapshot) return true;
+  auto imported = r.state->store.import_state(loaded.snapshot->state);
+  if (!imported) {
+    error = "snapshot " + loaded.file.string() + " is inconsistent: " + imported.error().cause;
+    return false;
+  }
+  if (!loaded.snapshot->membership.empty()) {
+    auto membership = decode_membership(loaded.snapshot->membership, error);
+    if (!membership) {
+      error = "snapshot " + loaded.file.string() + ": " + error;
+      return false;
+    }
+    r.state->membership = std::move(*membership);
+  }
+  r.applied_index = r.snapshot_index = loaded.snapshot->applied_index;
+  r.snapshot_term = loaded.snapshot->term;
+  return true;
+}
+
+// The log as the WAL's records leave it (see log_writer.h for the record kinds).
+struct Replayed {
+  std::vector<raft::Entry> entries;  // after the snapshot, contiguous
+  std::optional<raft::HardState> hard_state;
+  std::optional<uint64_t> last_reset;  // index of the last log-reset record
+  bool reset_to_snapshot = false;      // a reset record names the loaded snapshot
+  std::map<uint64_t, uint64_t> max_entry_by_segment;
+};
+
+bool replay(const std::vector<wal::Record>& records, const std::vector<uint64_t>& segments,
+            uint64_t first_record, uint64_t snapshot_index, const fs::path& wal_dir, Replayed& out,
+            std::string& error) {
+  std::string gap;  // a hole in the log; harmless if a later reset drops it
+  size_t segment = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    uint64_t record_number = first_record + i;
+    while (segment + 1 < segments.size() && segments[segment + 1] <= record_number) ++segment;
+    const wal::Record& rec = records[i];
+    if (rec.type == kHardStateRecord) {
+      raft::HardState hs;
+      if (!decode_hard_state(rec.payload, hs)) {
+        error = "WAL in " + wal_dir.string() + ": malformed hard state record " +
+                std::to_string(record_number);
+        return false;
+      }
+      out.hard_state = hs;
+    } else if (rec.type == kLogResetRecord) {
+      uint64_t index = 0;
+      uint64_t term = 0;
+      if (!decode_log_reset(rec.payload, index, term)) {
+        error = "WAL in " + wal_dir.string() + ": malformed log reset record " +
+                std::to_string(record_number);
+        return false;
+      }
+      out.entries.clear();
+      gap.clear();
+      out.last_reset = index;
+      out.reset_to_snapshot = index == snapshot_index;
+    } else if (rec.type == kEntryRecord) {
+      uint64_t index = 0;
+      uint64_t term = 0;
+      std::string_view data;
+      if (!decode_entry_record(rec.payload, index, term, data)) {
+        error = "WAL in " + wal_dir.string() + ": malformed entry record " +
+                std::to_string(record_number);
+        return false;
+      }
+      uint64_t& max_index = out.max_entry_by_segment[segments[segment]];
+      max_index = std::max(max_index, index);
+      if (index <= snapshot_index) continue;  // covered by the snapshot
+      // A rewritten index replaces the suffix from there (Raft's conflict rule).
+      while (!out.entries.empty() && out.entries.back().index >= index) out.entries.pop_back();
+      uint64_t last = out.entries.empty() ? snapshot_index : out.entries.back().index;
+      if (index != last + 1) {
+        if (gap.empty()) {
+          gap = "entry " + std::to_string(index) + " follows entry " + std::to_string(last);
+        }
+        continue;
+      }
+      raft::Entry e{.term = term, .index = index, .data = std::string(data)};
+      out.entries.push_back(std::move(e));
+    }
+  }
+  if (!gap.empty()) {
+    error = "the WAL in " + wal_dir.string() + " has a hole: " + gap + ": entries are missing";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::optional<Recovered> recover(const DurableOptions& options, std::string& error,
                                  std::vector<std::string>& notes) {
@@ -17,25 +123,8 @@ std::optional<Recovered> recover(const DurableOptions& options, std::string& err
     error = "cannot create " + snap_dir.string() + ": " + ec.message();
     return std::nullopt;
   }
-  auto loaded = snap::load_newest(snap_dir);
-  for (const auto& bad : loaded.invalid) notes.push_back("skipped damaged snapshot " + bad);
-  if (loaded.snapshot) {
-    auto imported = r.state->store.import_state(loaded.snapshot->state);
-    if (!imported) {
-      error = "snapshot " + loaded.file.string() + " is inconsistent: " + imported.error().cause;
-      return std::nullopt;
-    }
-    if (!loaded.snapshot->membership.empty()) {
-      auto membership = decode_membership(loaded.snapshot->membership, error);
-      if (!membership) {
-        error = "snapshot " + loaded.file.string() + ": " + error;
-        return std::nullopt;
-      }
-      r.state->membership = std::move(*membership);
-    }
-    r.applied_index = r.snapshot_index = loaded.snapshot->applied_index;
-    r.last_term = loaded.snapshot->term;
-  }
+  snap::LoadResult loaded;
+  if (!load_snapshot(snap_dir, r, loaded, error, notes)) return std::nullopt;
 
   std::vector<wal::Record> records;
   fs::path wal_dir = options.effective_wal_dir();
@@ -46,40 +135,66 @@ std::optional<Recovered> recover(const DurableOptions& options, std::string& err
                     " bytes from the WAL in " + wal_dir.string() +
                     " (a write that was never acknowledged)");
   }
-  // Record number r holds log index r + 1: the WAL must reach back to the snapshot.
-  uint64_t first_index = wal->next_record() - records.size() + 1;
-  if (first_index > r.applied_index + 1) {
-    error = "the WAL in " + wal_dir.string() + " starts at entry " + std::to_string(first_index) +
-            " but the newest usable snapshot ends at entry " + std::to_string(r.applied_index) +
+  Replayed rp;
+  uint64_t first_record = wal->next_record() - records.size();
+  if (!replay(records, wal->segment_first_records(), first_record, r.snapshot_index, wal_dir, rp,
+              error)) {
+    if (!loaded.invalid.empty()) error += " (" + loaded.invalid.front() + ")";
+    return std::nullopt;
+  }
+  records.clear();
+  records.shrink_to_fit();
+  if (rp.last_reset && *rp.last_reset > r.snapshot_index) {
+    error = "the WAL in " + wal_dir.string() + " restarts the log at a snapshot of entry " +
+            std::to_string(*rp.last_reset) +
+            " from the leader, but no valid snapshot of it is in " + snap_dir.string() +
+            (loaded.invalid.empty() ? std::string() : " (" + loaded.invalid.front() + ")");
+    return std::nullopt;
+  }
+  if (loaded.snapshot && loaded.snapshot->log_reset && !rp.reset_to_snapshot) {
+    // The snapshot from the leader was saved but the crash came before its reset record:
+    // everything in the WAL predates it.
+    rp.entries.clear();
+  }
+  if (!rp.entries.empty() && rp.entries.front().index != r.snapshot_index + 1) {
+    error = "the WAL in " + wal_dir.string() + " starts at entry " +
+            std::to_string(rp.entries.front().index) +
+            " but the newest usable snapshot ends at entry " + std::to_string(r.snapshot_index) +
             ": entries are missing" +
             (loaded.invalid.empty() ? "" : " (" + loaded.invalid.front() + ")");
     return std::nullopt;
   }
-  if (wal->next_record() < r.applied_index) {
-    error = "the WAL in " + wal_dir.string() + " ends at entry " +
-            std::to_string(wal->next_record()) + " but the snapshot " + loaded.file.string() +
-            " holds entries up to " + std::to_string(r.applied_index) +
-            ": acknowledged entries after the snapshot would be numbered twice";
+  if (rp.entries.empty() && wal->next_record() > 0 && r.snapshot_index == 0 &&
+      !loaded.invalid.empty()) {
+    error = "the WAL in " + wal_dir.string() + " holds no entries from the start of the log " +
+            "and no snapshot is usable: entries are missing (" + loaded.invalid.front() + ")";
     return std::nullopt;
   }
-  for (const auto& rec : records) {
-    if (rec.type != kEntryRecord) continue;
-    auto entry = decode_entry(rec.payload, error);
+  r.entries = std::move(rp.entries);
+  // Without a hard state, the WAL comes from a single-node etcdpp: every entry was committed.
+  std::optional<raft::HardState> written = rp.hard_state;
+  r.hard_state = rp.hard_state.value_or(raft::HardState{r.last_term(), 0, r.last_index()});
+  uint64_t commit = std::clamp(r.hard_state.commit, r.snapshot_index, r.last_index());
+  r.hard_state.commit = commit;
+  for (raft::Entry& e : r.entries) {
+    if (e.data.empty()) {
+      // A new leader's empty entry: nothing to apply.
+      if (e.index <= commit) r.applied_index = e.index;
+      continue;
+    }
+    auto entry = decode_entry(encode_entry_record(e.index, e.term, e.data), error);
     if (!entry) {
       error = "WAL in " + wal_dir.string() + ": " + error;
       return std::nullopt;
     }
-    if (entry->index <= r.applied_index) continue;
-    if (entry->index != r.applied_index + 1) {
-      error = "WAL in " + wal_dir.string() + ": entry " + std::to_string(entry->index) +
-              " follows entry " + std::to_string(r.applied_index);
-      return std::nullopt;
+    if (changes_voters(*entry)) e.type = raft::EntryType::conf_change;
+    if (e.index <= commit) {
+      apply_entry(*r.state, *entry);
+      r.applied_index = e.index;
     }
-    apply_entry(*r.state, *entry);
-    r.applied_index = entry->index;
-    r.last_term = entry->term;
   }
-  r.writer.emplace(std::move(*wal), snap_dir, options.max_snapshots);
+  r.writer.emplace(std::move(*wal), snap_dir, options.max_snapshots,
+                   std::move(rp.max_entry_by_segment), written);
   return r;
 }
 
@@ -103,7 +218,7 @@ std::unique_ptr<DurableStore> DurableStore::open(const DurableOptions& options, 
 
 std::string DurableStore::append(Entry& entry) {
   entry.index = last_index_ + 1;
-  auto err = writer_->append(encode_entry(entry));
+  auto err = writer_->append_entry(entry.index, entry.term, encode_entry_data(entry));
   if (err.empty()) last_index_ = entry.index;
   return err;
 }

@@ -14,6 +14,7 @@
 //   3. apply() the synced entries in order, then answer their clients.
 // Every snapshot_count applied entries a snapshot is saved and WAL segments older than it are
 // deleted; the newest max_snapshots snapshots are kept.
+#include "raft/types.h"
 #include "server/entry.h"
 #include "server/log_writer.h"
 #include "snap/snapshot.h"
@@ -41,10 +42,18 @@ struct DurableOptions {
 struct Recovered {
   std::unique_ptr<ServerState> state;
   std::optional<LogWriter> writer;
-  uint64_t applied_index = 0;  // == last_index: every recovered entry is applied
+  raft::HardState hard_state;
   uint64_t snapshot_index = 0;
-  uint64_t last_term = 0;
+  uint64_t snapshot_term = 0;
+  // The log after the snapshot, as Raft holds it (data without index and term).
+  std::vector<raft::Entry> entries;
+  uint64_t applied_index = 0;  // committed entries up to here are applied to `state`
+  uint64_t last_index() const { return entries.empty() ? snapshot_index : entries.back().index; }
+  uint64_t last_term() const { return entries.empty() ? snapshot_term : entries.back().term; }
 };
+
+// The data of a log entry: the entry without its index and term (Raft assigns those).
+std::string encode_entry_data(const Entry& entry);
 
 // Recovers the state. nullopt and `error` (naming the file and what is wrong) when the data
 // cannot be trusted. `notes` receives what was repaired or skipped (torn WAL tail, damaged

@@ -23,8 +23,20 @@ std::string encode_entry(const Entry& entry) {
     if (w->expiration) p->set_expiration_unix_ns(base::to_unix_ns(*w->expiration));
   } else if (const auto* sync = std::get_if<SyncRequest>(&entry.kind)) {
     msg.mutable_sync()->set_now_unix_ns(base::to_unix_ns(sync->now));
+  } else if (const auto* mu = std::get_if<MembershipUpdate>(&entry.kind)) {
+    msg.set_membership(encode_membership(mu->membership));
+  } else if (const auto* mc = std::get_if<MemberChange>(&entry.kind)) {
+    auto* p = msg.mutable_member_change();
+    p->set_op(static_cast<pb::MemberChange::Op>(mc->op));
+    Membership one;
+    one.members.push_back(mc->member);
+    p->set_member(encode_membership(one));
   } else {
-    msg.set_membership(encode_membership(std::get<MembershipUpdate>(entry.kind).membership));
+    const auto& a = std::get<MemberAttributes>(entry.kind);
+    auto* p = msg.mutable_attributes();
+    p->set_id(a.id);
+    p->set_name(a.name);
+    for (const auto& u : a.client_urls) p->add_client_urls(u);
   }
   return msg.SerializeAsString();
 }
@@ -67,6 +79,17 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
       return std::nullopt;
     }
     e.kind = MembershipUpdate{std::move(*membership)};
+  } else if (msg.has_member_change()) {
+    const auto& p = msg.member_change();
+    auto one = decode_membership(p.member(), error);
+    if (!one || one->members.size() != 1 || p.op() > pb::MemberChange::UPDATE_PEER_URLS) {
+      error = "entry " + std::to_string(e.index) + " has a malformed member change";
+      return std::nullopt;
+    }
+    e.kind = MemberChange{static_cast<MemberChange::Op>(p.op()), std::move(one->members[0])};
+  } else if (msg.has_attributes()) {
+    const auto& p = msg.attributes();
+    e.kind = MemberAttributes{p.id(), p.name(), {p.client_urls().begin(), p.client_urls().end()}};
   } else {
     error = "entry " + std::to_string(e.index) + " has no request";
     return std::nullopt;
@@ -93,6 +116,33 @@ void count_write(StoreStats& stats, StoreOp op, bool ok) {
   }
 }
 
+// Applies a reconfiguration. The members API validated it when it was proposed, but another
+// change may have been applied since: an invalid change is skipped here, identically on every
+// member (etcd validates again at apply time for the same reason).
+void apply_member_change(Membership& ms, const MemberChange& mc, ApplyResult& result) {
+  const MemberInfo* existing = ms.find(mc.member.id);
+  switch (mc.op) {
+    case MemberChange::Op::add:
+      if (existing || ms.is_removed(mc.member.id)) return;
+      ms.upsert(mc.member);
+      result.voters_changed = true;
+      break;
+    case MemberChange::Op::remove:
+      if (!existing) return;
+      ms.remove(mc.member.id);
+      result.voters_changed = true;
+      break;
+    case MemberChange::Op::update_peer_urls: {
+      if (!existing) return;
+      MemberInfo updated = *existing;
+      updated.peer_urls = mc.member.peer_urls;
+      ms.upsert(std::move(updated));
+      break;
+    }
+  }
+  result.membership_changed = true;
+}
+
 }  // namespace
 
 ApplyResult apply_entry(ServerState& state, const Entry& entry) {
@@ -103,11 +153,28 @@ ApplyResult apply_entry(ServerState& state, const Entry& entry) {
   } else if (const auto* sync = std::get_if<SyncRequest>(&entry.kind)) {
     result.expired = state.store.delete_expired(sync->now);
     state.stats.expire_count += result.expired.size();
+  } else if (const auto* mu = std::get_if<MembershipUpdate>(&entry.kind)) {
+    state.membership = mu->membership;
+    result.membership_changed = result.voters_changed = true;
+  } else if (const auto* mc = std::get_if<MemberChange>(&entry.kind)) {
+    apply_member_change(state.membership, *mc, result);
   } else {
-    state.membership = std::get<MembershipUpdate>(entry.kind).membership;
-    result.membership_changed = true;
+    const auto& a = std::get<MemberAttributes>(entry.kind);
+    if (const MemberInfo* m = state.membership.find(a.id)) {
+      MemberInfo updated = *m;
+      updated.name = a.name;
+      updated.client_urls = a.client_urls;
+      state.membership.upsert(std::move(updated));
+      result.membership_changed = true;
+    }
   }
   return result;
+}
+
+bool changes_voters(const Entry& entry) {
+  if (std::holds_alternative<MembershipUpdate>(entry.kind)) return true;
+  const auto* mc = std::get_if<MemberChange>(&entry.kind);
+  return mc && mc->op != MemberChange::Op::update_peer_urls;
 }
 
 }  // namespace etcdpp::server

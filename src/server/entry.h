@@ -25,13 +25,33 @@ struct MembershipUpdate {
   bool operator==(const MembershipUpdate&) const = default;
 };
 
+// A runtime reconfiguration. `add` and `remove` change the voters (one at a time, through
+// Raft's conf-change entries); updating peer URLs does not.
+struct MemberChange {
+  enum class Op { add, remove, update_peer_urls };
+  Op op = Op::add;
+  MemberInfo member;  // for remove, only the id matters
+  bool operator==(const MemberChange&) const = default;
+};
+
+// What a member publishes about itself at every start (etcd's "publish").
+struct MemberAttributes {
+  uint64_t id = 0;
+  std::string name;
+  std::vector<std::string> client_urls;
+  bool operator==(const MemberAttributes&) const = default;
+};
+
 struct Entry {
   uint64_t index = 0;
   uint64_t term = 0;
   uint64_t request_id = 0;
-  std::variant<WriteRequest, SyncRequest, MembershipUpdate> kind;
+  std::variant<WriteRequest, SyncRequest, MembershipUpdate, MemberChange, MemberAttributes> kind;
   bool operator==(const Entry&) const = default;
 };
+
+// Whether Raft must treat the entry as a change of voters.
+bool changes_voters(const Entry& entry);
 
 std::string encode_entry(const Entry& entry);
 std::optional<Entry> decode_entry(std::string_view bytes, std::string& error);
@@ -39,7 +59,8 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string& error);
 struct ApplyResult {
   std::optional<store::Result<store::Event>> write;  // for a write
   std::vector<store::Event> expired;                 // for a sync
-  bool membership_changed = false;                   // for a membership update
+  bool membership_changed = false;                   // members, names or URLs changed
+  bool voters_changed = false;                       // members were added or removed
 };
 
 // Everything applying entries changes.

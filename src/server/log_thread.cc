@@ -4,9 +4,9 @@
 
 namespace etcdpp::server {
 
-LogThread::LogThread(LogWriter writer, Report on_durable, Report on_snapshot)
+LogThread::LogThread(LogWriter writer, Report on_batch, Report on_snapshot)
     : writer_(std::move(writer)),
-      on_durable_(std::move(on_durable)),
+      on_batch_(std::move(on_batch)),
       on_snapshot_(std::move(on_snapshot)),
       thread_([this] { run(); }) {}
 
@@ -27,41 +27,62 @@ void LogThread::push(Job job) {
   cv_.notify_one();
 }
 
-void LogThread::submit_entry(uint64_t index, std::string encoded_entry) {
-  push(EntryJob{index, std::move(encoded_entry)});
-}
+void LogThread::submit_batch(LogBatch batch) { push(std::move(batch)); }
 
 void LogThread::submit_snapshot(snap::Snapshot snapshot) { push(std::move(snapshot)); }
 
+std::string LogThread::write_batch(LogBatch& batch) {
+  std::string error;
+  if (batch.install) {
+    error = writer_.install_snapshot(*batch.install);
+    batch.install.reset();
+    if (!error.empty()) return error;
+  }
+  // The hard state goes before the entries: a WAL whose entries come without any hard state
+  // is read as a pre-clustering single-node log (log_writer.h).
+  if (batch.hard_state) error = writer_.append_hard_state(*batch.hard_state);
+  for (const raft::Entry& e : batch.entries) {
+    if (!error.empty()) break;
+    error = writer_.append_entry(e.index, e.term, e.data);
+  }
+  return error;
+}
+
 void LogThread::run() {
-  std::vector<Job> batch;
+  std::vector<Job> jobs;
+  std::vector<uint64_t> written;  // tokens written and not yet reported
   for (;;) {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything submitted is written
-      batch.swap(queue_);
+      jobs.swap(queue_);
     }
     if (failed_) {
-      batch.clear();
+      jobs.clear();
       continue;
     }
-    uint64_t last_index = 0;
+    bool must_sync = false;
     std::string error;
-    for (auto& job : batch) {
-      if (auto* e = std::get_if<EntryJob>(&job)) {
-        error = writer_.append(std::move(e->bytes));
+    auto flush = [&] {
+      if (error.empty() && must_sync) error = writer_.sync();
+      must_sync = false;
+      if (!error.empty()) return;
+      for (uint64_t token : written) on_batch_(token, "");
+      written.clear();
+    };
+    for (auto& job : jobs) {
+      if (auto* batch = std::get_if<LogBatch>(&job)) {
+        error = write_batch(*batch);
         if (!error.empty()) break;
-        last_index = e->index;
+        must_sync = must_sync || batch->must_sync;
+        written.push_back(batch->token);
       } else {
-        // Everything before the snapshot in this batch must be durable first: the snapshot
-        // lets the WAL before it be purged.
-        if (last_index > 0) {
-          error = writer_.sync();
-          if (!error.empty()) break;
-          on_durable_(last_index, "");
-          last_index = 0;
-        }
+        // Everything before the snapshot must be durable first: the snapshot lets the WAL
+        // before it be purged.
+        must_sync = true;
+        flush();
+        if (!error.empty()) break;
         auto& snapshot = std::get<snap::Snapshot>(job);
         on_snapshot_(snapshot.applied_index, writer_.save_snapshot(snapshot));
         // The snapshot is a full copy of the keyspace: give its memory back to the system at
@@ -71,14 +92,12 @@ void LogThread::run() {
         ::malloc_trim(0);
       }
     }
-    if (error.empty() && last_index > 0) error = writer_.sync();
+    flush();
     if (!error.empty()) {
       failed_ = true;
-      on_durable_(0, error);
-    } else if (last_index > 0) {
-      on_durable_(last_index, "");
+      on_batch_(0, error);
     }
-    batch.clear();
+    jobs.clear();
   }
 }
 

@@ -70,6 +70,23 @@ std::optional<uint64_t> parse_id_hex(std::string_view text) {
   return v;
 }
 
+bool Membership::is_removed(uint64_t id) const {
+  return std::binary_search(removed.begin(), removed.end(), id);
+}
+
+void Membership::remove(uint64_t id) {
+  std::erase_if(members, [id](const MemberInfo& m) { return m.id == id; });
+  auto it = std::lower_bound(removed.begin(), removed.end(), id);
+  if (it == removed.end() || *it != id) removed.insert(it, id);
+}
+
+std::vector<uint64_t> Membership::ids() const {
+  std::vector<uint64_t> out;
+  out.reserve(members.size());
+  for (const auto& m : members) out.push_back(m.id);
+  return out;
+}
+
 std::string encode_membership(const Membership& membership) {
   pb::Membership msg;
   msg.set_cluster_id(membership.cluster_id);
@@ -80,6 +97,7 @@ std::string encode_membership(const Membership& membership) {
     for (const auto& u : m.peer_urls) p->add_peer_urls(u);
     for (const auto& u : m.client_urls) p->add_client_urls(u);
   }
+  for (uint64_t id : membership.removed) msg.add_removed(id);
   return msg.SerializeAsString();
 }
 
@@ -103,6 +121,8 @@ std::optional<Membership> decode_membership(std::string_view bytes, std::string&
     }
     out.upsert(std::move(m));
   }
+  out.removed.assign(msg.removed().begin(), msg.removed().end());
+  std::sort(out.removed.begin(), out.removed.end());
   return out;
 }
 

@@ -20,10 +20,16 @@ struct MemberInfo {
 struct Membership {
   uint64_t cluster_id = 0;
   std::vector<MemberInfo> members;  // invariant: sorted by id, ids unique
+  std::vector<uint64_t> removed;    // sorted: members removed for good (ids never reused)
 
   const MemberInfo* find(uint64_t id) const;
+  bool is_removed(uint64_t id) const;
   // Adds or replaces the member with info.id, keeping the order.
   void upsert(MemberInfo info);
+  // Removes the member and remembers its id as removed.
+  void remove(uint64_t id);
+  // The voters: every member's id, sorted.
+  std::vector<uint64_t> ids() const;
   bool operator==(const Membership&) const = default;
 };
 

@@ -65,6 +65,7 @@ std::string encode(const Snapshot& snapshot) {
   msg.set_applied_index(snapshot.applied_index);
   msg.set_term(snapshot.term);
   msg.set_membership(snapshot.membership);
+  msg.set_log_reset(snapshot.log_reset);
   for (const auto& n : snapshot.state.nodes) {
     auto* p = msg.add_nodes();
     p->set_path(n.path);
@@ -122,6 +123,7 @@ std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {
   s.term = msg.term();
   s.applied_index = msg.applied_index();
   s.membership = msg.membership();
+  s.log_reset = msg.log_reset();
   s.state.index = msg.index();
   for (const auto& p : msg.nodes()) {
     store::NodeRecord r;

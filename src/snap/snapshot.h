@@ -19,6 +19,7 @@ struct Snapshot {
   uint64_t applied_index = 0;
   store::StoreState state;
   std::string membership;  // opaque to snap: the server's encoded membership
+  bool log_reset = false;  // received from the leader: the log restarts here
 };
 
 std::string encode(const Snapshot& snapshot);

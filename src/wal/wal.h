@@ -70,6 +70,13 @@ class Wal {
   // Bytes cut from a torn tail when the log was opened (0 when it was clean).
   uint64_t repaired_bytes() const { return repaired_bytes_; }
   size_t segment_count() const { return segments_.size(); }
+  // The number of the first record of each segment, oldest first (segment i holds records
+  // [first(i), first(i+1))). The last one is the segment being written.
+  std::vector<uint64_t> segment_first_records() const {
+    std::vector<uint64_t> out;
+    for (const auto& s : segments_) out.push_back(s.first_record);
+    return out;
+  }
 
  private:
   Wal() = default;

@@ -86,6 +86,18 @@ class Process:
             return f.read().decode(errors="replace")
 
 
+def post_member_add(client_url, peer_url):
+    """POST /v2/members until accepted: the strict reconfiguration check refuses (500) until
+    the members have seen each other for a while. Retried for a bounded time."""
+    def added():
+        status, _, body = http("POST", client_url + "/v2/members",
+                               json.dumps({"peerURLs": [peer_url]}),
+                               headers={"Content-Type": "application/json"})
+        assert status in (201, 500), body
+        return status == 201
+    wait_until(added, timeout=20, interval=0.3, what="member add accepted")
+
+
 class EtcdMember:
     def __init__(self, name, client_port, peer_port, data_dir, log_dir):
         self.name = name
@@ -169,17 +181,7 @@ class EtcdCluster:
         """Adds a member through the members API of a running member and starts it."""
         m = EtcdMember(name, free_port(), free_port(), str(self.tmp / f"{name}.etcd"),
                        str(self.tmp))
-        first = self.running()[0]
-
-        def added():
-            # etcd refuses reconfiguration until its peers have been connected for a while
-            # (strict reconfig check): retry for a bounded time.
-            status, _, body = http("POST", first.client_url + "/v2/members",
-                                   json.dumps({"peerURLs": [m.peer_url]}),
-                                   headers={"Content-Type": "application/json"})
-            assert status in (201, 500), body
-            return status == 201
-        wait_until(added, timeout=20, interval=0.5, what="member add accepted")
+        post_member_add(self.running()[0].client_url, m.peer_url)
         cluster = ",".join(f"{x.name}={x.peer_url}" for x in self.running() + [m])
         m.start(cluster, state="existing")
         self.members.append(m)
@@ -324,6 +326,8 @@ class EtcdppMember:
         self.extra = list(extra or [])
         self.process = None
         self.log_path = str(tmp_path / f"{name}.log")
+        self.initial_cluster = None  # default: just this member
+        self.state = "new"
 
     @property
     def client_url(self):
@@ -339,7 +343,8 @@ class EtcdppMember:
                 "--advertise-client-urls", self.client_url,
                 "--listen-peer-urls", self.peer_url,
                 "--initial-advertise-peer-urls", self.peer_url,
-                "--initial-cluster", f"{self.name}={self.peer_url}"] + self.extra
+                "--initial-cluster", self.initial_cluster or f"{self.name}={self.peer_url}",
+                "--initial-cluster-state", self.state] + self.extra
 
     def start(self, wait=True):
         self.process = Process(self.args(), self.log_path)
@@ -354,11 +359,15 @@ class EtcdppMember:
         wait_until(healthy, timeout=timeout, what=f"etcdpp member {self.name} healthy")
         return self
 
-    def stop(self):
-        """SIGTERM; the member must exit 0 without sanitizer reports."""
+    def stop(self, expected_exit=0):
+        """SIGTERM; the member must exit cleanly without sanitizer reports."""
         if self.process:
             self.process.stop()
-            check_clean_exit(self.process, 0)
+            check_clean_exit(self.process, expected_exit)
+
+    def stats_self(self):
+        status, _, body = http("GET", self.client_url + "/v2/stats/self", timeout=2)
+        return json.loads(body) if status == 200 else None
 
     def kill9(self):
         if self.process:
@@ -379,3 +388,95 @@ def etcdpp1(tmp_path_factory):
     m = EtcdppMember(tmp_path_factory.mktemp("etcdpp1")).start()
     yield m
     m.stop()
+
+
+class EtcdppCluster:
+    """An etcdpp cluster on 127.0.0.1 (fast timeouts: heartbeat 50 ms, election 500 ms)."""
+
+    TIMING = ["--heartbeat-interval", "50", "--election-timeout", "500"]
+
+    def __init__(self, tmp_path, size, prefix="pp", extra=None):
+        self.tmp = tmp_path
+        self.extra = list(extra or [])
+        self.members = [EtcdppMember(tmp_path, f"{prefix}{i}", extra=self.TIMING + self.extra)
+                        for i in range(size)]
+        cluster = self.initial_cluster
+        for m in self.members:
+            m.initial_cluster = cluster
+
+    @property
+    def initial_cluster(self):
+        return ",".join(f"{m.name}={m.peer_url}" for m in self.members)
+
+    def start(self):
+        for m in self.members:
+            m.start(wait=False)
+        for m in self.members:
+            m.wait_healthy()
+        return self
+
+    def stop(self):
+        for m in self.members:
+            if m.process and m.process.alive():
+                m.process.stop()
+
+    def running(self):
+        return [m for m in self.members if m.process and m.process.alive()]
+
+    def leader(self):
+        for m in self.running():
+            stats = m.stats_self()
+            if stats and stats.get("state") == "StateLeader":
+                return m
+        return None
+
+    def wait_leader(self, timeout=15):
+        return wait_until(self.leader, timeout=timeout, what="a leader")
+
+    def member_ids(self):
+        status, _, body = http("GET", self.running()[0].client_url + "/v2/members")
+        return {x["name"]: x["id"] for x in json.loads(body)["members"]}
+
+    def add_member(self, name, extra=None):
+        """Adds a member through the members API (retrying while the strict reconfiguration
+        check refuses) and starts it with --initial-cluster-state existing."""
+        m = EtcdppMember(self.tmp, name, extra=self.TIMING + self.extra + list(extra or []))
+        post_member_add(self.running()[0].client_url, m.peer_url)
+        m.initial_cluster = ",".join(f"{x.name}={x.peer_url}" for x in self.running() + [m])
+        m.state = "existing"
+        m.start()
+        self.members.append(m)
+        return m
+
+    def remove_member(self, member):
+        """Removes `member` through another member's members API; it must stop by itself."""
+        other = [m for m in self.running() if m is not member][0]
+        member_id = self.member_ids()[member.name]
+        status, _, body = http("DELETE", other.client_url + f"/v2/members/{member_id}")
+        assert status == 204, (status, body)
+        wait_until(lambda: not member.process.alive(), timeout=15, what="removed member exits")
+        self.members.remove(member)
+
+    def keyspace(self, member, prefix="/"):
+        status, _, body = http("GET", member.client_url + f"/v2/keys{prefix}?recursive=true&sorted=true",
+                               timeout=5)
+        if status == 404:
+            return {}
+        assert status == 200, body
+        out = {}
+
+        def walk(node):
+            if node.get("dir"):
+                for child in node.get("nodes", []):
+                    walk(child)
+            else:
+                out[node["key"]] = node.get("value")
+        walk(json.loads(body)["node"])
+        return out
+
+    def wait_converged(self, prefix="/", timeout=30):
+        """Every running member holds the same keyspace under `prefix` (plain local reads)."""
+        def same():
+            spaces = [self.keyspace(m, prefix) for m in self.running()]
+            return ("same", spaces[0]) if all(s == spaces[0] for s in spaces) else None
+        return wait_until(same, timeout=timeout, interval=0.2, what="members converge")[1]

@@ -148,9 +148,6 @@ def test_bad_flags_exit_2(tmp_path):
                           (["--proxy", "on", "--proxy", "on"], "more than once"),
                           (["--proxy", "on", "--discovery", "http://127.0.0.1:1/t"],
                            "discovery is not supported yet"),
-                          (["--name", "a", "--initial-advertise-peer-urls", "http://127.0.0.1:1",
-                            "--initial-cluster", "a=http://127.0.0.1:1,b=http://127.0.0.1:2"],
-                           "needs clustering, which is not supported yet"),
                           (["--force-new-cluster"], "--force-new-cluster is not supported yet")]:
         r = subprocess.run([ETCDPP_BIN] + args, capture_output=True, text=True, timeout=10,
                            cwd=tmp_path)

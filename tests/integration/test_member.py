@@ -420,7 +420,11 @@ def test_member_flag_errors_like_etcd(tmp_path):
          "--advertise-client-urls is required when --listen-client-urls is set explicitly"),
         (["--name", "x", "--initial-cluster", "y=http://127.0.0.1:2"], 1,
          'couldn\'t find local name "x" in the initial cluster configuration'),
-        (["--initial-cluster-state", "existing"], 2, "needs clustering"),
+        # Joining needs the running cluster's members in --initial-cluster (etcd also exits 1,
+        # with "cannot fetch cluster info from peer urls").
+        (["--initial-cluster-state", "existing"], 1, "needs the running cluster's members"),
+        (["--heartbeat-interval", "300"], 1,
+         "--election-timeout[1000ms] should be at least as 5 times as --heartbeat-interval[300ms]"),
         (["--snapshot-count", "0"], 1, "--snapshot-count must be greater than 0"),
     ]
     for args, code, message in cases:

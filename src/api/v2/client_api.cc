@@ -1,5 +1,9 @@
 #include "api/v2/client_api.h"
 
+#include <fmt/format.h>
+
+#include <cmath>
+
 #include "api/v2/await_callback.h"
 #include "api/v2/form.h"
 #include "api/v2/render.h"
@@ -199,8 +203,7 @@ Reply ClientApi::answer(const http::ServerRequest& req, std::string_view path, s
   }
   if (path == "/v2/stats/leader") {
     if (auto r = only({"GET"}, "GET")) return *r;
-    return json_reply(200,
-                      "{\"leader\":\"" + server::id_hex(member_.id()) + "\",\"followers\":{}}");
+    return stats_leader();
   }
   return text_error(404, "404 page not found");
 }
@@ -224,15 +227,51 @@ Reply ClientApi::machines() const {
 
 Reply ClientApi::stats_self() const {
   std::string id = server::id_hex(member_.id());
-  auto uptime = member_.clock().monotonic() - member_.started_mono();
+  uint64_t leader = member_.leader_id();
+  base::WallTime since = leader ? member_.leader_since() : member_.start_time();
+  auto uptime = member_.clock().wall() - since;
   std::string body = "{\"name\":";
   base::append_json_string(body, member_.config().name);
-  body += ",\"id\":\"" + id + "\",\"state\":\"StateLeader\",\"startTime\":\"" +
-          rfc3339_nano(member_.start_time()) + "\",\"leaderInfo\":{\"leader\":\"" + id +
+  body += ",\"id\":\"" + id + "\",\"state\":\"" + std::string(member_.raft_state()) +
+          "\",\"startTime\":\"" + rfc3339_nano(member_.start_time()) +
+          "\",\"leaderInfo\":{\"leader\":\"" + (leader ? server::id_hex(leader) : "") +
           "\",\"uptime\":\"" +
           go_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(uptime)) +
-          "\",\"startTime\":\"" + rfc3339_nano(member_.start_time()) +
-          "\"},\"recvAppendRequestCnt\":0,\"sendAppendRequestCnt\":0}";
+          "\",\"startTime\":\"" + rfc3339_nano(since) +
+          "\"},\"recvAppendRequestCnt\":" + std::to_string(member_.append_requests_received()) +
+          ",\"sendAppendRequestCnt\":" + std::to_string(member_.append_requests_sent()) + "}";
+  return json_reply(200, std::move(body));
+}
+
+Reply ClientApi::stats_leader() const {
+  if (!member_.is_leader()) {
+    // etcd's answer on a follower.
+    return json_reply(403, "{\"message\":\"not current leader\"}");
+  }
+  std::string body = "{\"leader\":\"" + server::id_hex(member_.id()) + "\",\"followers\":{";
+  bool first = true;
+  auto number = [](double v) { return fmt::format("{}", v); };
+  for (const auto& m : member_.membership().members) {
+    if (m.id == member_.id()) continue;
+    server::FollowerStats fs;
+    if (auto it = member_.follower_stats().find(m.id); it != member_.follower_stats().end()) {
+      fs = it->second;
+    }
+    double n = static_cast<double>(fs.success);
+    double average = n > 0 ? fs.latency_sum_ms / n : 0;
+    double variance = n > 0 ? std::max(0.0, fs.latency_sum_sq_ms / n - average * average) : 0;
+    body += first ? "" : ",";
+    first = false;
+    body += "\"" + server::id_hex(m.id) +
+            "\":{\"latency\":{\"current\":" + number(fs.latency_current_ms) +
+            ",\"average\":" + number(average) +
+            ",\"standardDeviation\":" + number(std::sqrt(variance)) +
+            ",\"minimum\":" + number(fs.latency_min_ms) +
+            ",\"maximum\":" + number(fs.latency_max_ms) +
+            "},\"counts\":{\"fail\":" + std::to_string(fs.fail) +
+            ",\"success\":" + std::to_string(fs.success) + "}}";
+  }
+  body += "}}";
   return json_reply(200, std::move(body));
 }
 

@@ -34,6 +34,7 @@ class ClientApi final : public http::ConnectionHandler {
   // The answer to everything but /v2/keys.
   Reply answer(const http::ServerRequest& req, std::string_view path, std::string_view query);
   Reply stats_self() const;
+  Reply stats_leader() const;
   Reply stats_store() const;
   Reply machines() const;
   Reply health() const;

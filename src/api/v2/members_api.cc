@@ -130,11 +130,9 @@ std::optional<Reply> MembersApi::answer(std::string_view method, std::string_vie
   if (method == "GET") {
     if (rest.empty()) return with_cluster_id(json_reply(200, render_member_list(ms) + "\n"));
     if (rest == "leader") {
-      const auto* me = ms.find(member_.id());
-      if (!me || !member_.is_leader()) {
-        return with_cluster_id(http_error(503, "During election"));
-      }
-      return with_cluster_id(json_reply(200, render_member(*me) + "\n"));
+      const auto* leader = ms.find(member_.leader_id());
+      if (!leader) return with_cluster_id(http_error(503, "During election"));
+      return with_cluster_id(json_reply(200, render_member(*leader) + "\n"));
     }
     return with_cluster_id(http_error(404, "Not found"));
   }
@@ -147,14 +145,20 @@ std::optional<Reply> MembersApi::answer(std::string_view method, std::string_vie
     if (!id) return with_cluster_id(http_error(404, "No such member: " + std::string(rest)));
   }
   if (method == "DELETE") {
+    if (ms.is_removed(*id)) {
+      return with_cluster_id(http_error(410, "Member permanently removed: " + server::id_hex(*id)));
+    }
     if (!ms.find(*id)) {
       return with_cluster_id(http_error(404, "No such member: " + server::id_hex(*id)));
     }
-    // The last member cannot be removed: the cluster would lose its only voter (etcd refuses
-    // with its strict reconfiguration check as well).
-    ETCDPP_LOG_WARN("refusing to remove member {}: it is the cluster's only member",
-                    server::id_hex(*id));
-    return with_cluster_id(http_error(500, "Internal Server Error"));
+    if (auto why = removal_refused(*id)) {
+      ETCDPP_LOG_WARN("refusing to remove member {}: {}", server::id_hex(*id), *why);
+      return with_cluster_id(http_error(500, "Internal Server Error"));
+    }
+    server::MemberChange change{server::MemberChange::Op::remove,
+                                server::MemberInfo{*id, "", {}, {}}};
+    propose(std::move(change), 204, "", done);
+    return std::nullopt;
   }
 
   std::string type = media_type(content_type);
@@ -174,28 +178,75 @@ std::optional<Reply> MembersApi::answer(std::string_view method, std::string_vie
     }
   }
   if (method == "POST") {
-    // A new voting member needs replication to reach it: until clustering is available the
-    // request fails the way etcd fails a change it cannot carry out.
-    ETCDPP_LOG_WARN(
-        "refusing to add a member with peer URLs [{}]: this etcdpp member runs as a single-node "
-        "cluster and cannot replicate to new members yet",
-        fmt::join(*urls, " "));
-    return with_cluster_id(http_error(500, "Internal Server Error"));
+    if (auto why = addition_refused()) {
+      ETCDPP_LOG_WARN("refusing to add a member with peer URLs [{}]: {}", fmt::join(*urls, " "),
+                      *why);
+      return with_cluster_id(http_error(500, "Internal Server Error"));
+    }
+    // etcd's id for a member added at runtime also hashes the time of the addition.
+    auto now_s =
+        std::chrono::duration_cast<std::chrono::seconds>(member_.clock().wall().time_since_epoch())
+            .count();
+    server::MemberInfo info{
+        server::compute_member_id(*urls, member_.config().cluster_token, now_s), "", *urls, {}};
+    std::string created = render_member(info) + "\n";
+    propose(server::MemberChange{server::MemberChange::Op::add, std::move(info)}, 201,
+            std::move(created), done);
+    return std::nullopt;
   }
   const auto* target = ms.find(*id);
   if (!target) return with_cluster_id(http_error(404, "No such member: " + server::id_hex(*id)));
-  server::Membership next = ms;
   server::MemberInfo info = *target;
   info.peer_urls = *urls;
-  next.upsert(std::move(info));
+  propose(server::MemberChange{server::MemberChange::Op::update_peer_urls, std::move(info)}, 204,
+          "", done);
+  return std::nullopt;
+}
+
+void MembersApi::propose(server::MemberChange change, unsigned status, std::string body,
+                         const std::function<void(Reply)>& done) {
   uint64_t cluster_id = member_.cluster_id();
-  bool proposed = member_.propose_membership(std::move(next), [done, cluster_id] {
-    Reply r;
-    r.status = 204;
-    r.set("X-Etcd-Cluster-Id", server::id_hex(cluster_id));
-    done(std::move(r));
-  });
-  if (!proposed) return with_cluster_id(http_error(500, "Internal Server Error"));
+  member_.propose_member_change(
+      std::move(change),
+      [done, cluster_id, status, body = std::move(body)](const std::string& error) {
+        Reply r;
+        if (!error.empty()) {
+          ETCDPP_LOG_WARN("membership change failed: {}", error);
+          r = http_error(500, "Internal Server Error");
+        } else if (body.empty()) {
+          r.status = status;
+        } else {
+          r = json_reply(status, body);
+        }
+        r.set("X-Etcd-Cluster-Id", server::id_hex(cluster_id));
+        done(std::move(r));
+      });
+}
+
+// etcd's strict reconfiguration check (--strict-reconfig-check, on by default): a new voter
+// raises the quorum, so enough members must already be up to reach the new one.
+std::optional<std::string> MembersApi::addition_refused() const {
+  if (!member_.config().strict_reconfig_check) return std::nullopt;
+  const auto& members = member_.membership().members;
+  size_t started = 0;
+  for (const auto& m : members) started += !m.name.empty() && member_.peer_reachable(m.id);
+  size_t quorum_after = (members.size() + 1) / 2 + 1;
+  if (started < quorum_after) {
+    return "etcdserver: re-configuration failed due to not enough started members";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> MembersApi::removal_refused(uint64_t id) const {
+  const auto& members = member_.membership().members;
+  if (members.size() == 1) return "it is the cluster's only member";
+  if (!member_.config().strict_reconfig_check) return std::nullopt;
+  size_t active_after = 0;
+  for (const auto& m : members) active_after += m.id != id && member_.peer_reachable(m.id);
+  size_t quorum_after = (members.size() - 1) / 2 + 1;
+  if (active_after < quorum_after) {
+    return "etcdserver: re-configuration failed due to not enough started members";
+  }
   return std::nullopt;
 }
 

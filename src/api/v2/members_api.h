@@ -1,6 +1,7 @@
 #pragma once
-// /v2/members on a member (etcd's membersHandler): list, leader, and changes with etcd's
-// validations and status codes.
+// /v2/members on a member (etcd's membersHandler): list, leader, add (POST), remove (DELETE)
+// and update peer URLs (PUT), with etcd's validations and status codes. Changes go through the
+// log, one voter change at a time.
 #include "api/v2/reply.h"
 #include "server/member.h"
 
@@ -24,6 +25,12 @@ class MembersApi {
                               std::string_view content_type, std::string_view body,
                               const std::function<void(Reply)>& done);
   Reply with_cluster_id(Reply r) const;
+  // Proposes `change`; `done` gets `status` (with `body`, if any) once it is applied.
+  void propose(server::MemberChange change, unsigned status, std::string body,
+               const std::function<void(Reply)>& done);
+  // Why a change would be refused by etcd's strict reconfiguration check (nullopt: allowed).
+  std::optional<std::string> addition_refused() const;
+  std::optional<std::string> removal_refused(uint64_t id) const;
   server::Member& member_;
 };
 

@@ -2,7 +2,10 @@
 
 #include "api/v2/client_api.h"
 #include "api/v2/members_json.h"
+#include "base/log.h"
 #include "http/headers.h"
+#include "http/url.h"
+#include "transport/raft_codec.h"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,7 +16,51 @@ namespace etcdpp::api::v2 {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
-Reply PeerApi::answer(const http::ServerRequest& req) const {
+Reply PeerApi::raft_messages(http::ServerRequest& req) {
+  if (req.method() != bhttp::verb::post) {
+    Reply r = text_error(405, "Method Not Allowed");
+    r.set("Allow", "POST");
+    return r;
+  }
+  std::string_view cluster = req["X-Etcd-Cluster-ID"];
+  if (server::parse_id_hex(cluster) != member_.cluster_id()) {
+    ETCDPP_LOG_WARN("refused raft messages from another cluster ({} instead of {})", cluster,
+                    server::id_hex(member_.cluster_id()));
+    return text_error(412, "cluster ID mismatch");
+  }
+  auto from = server::parse_id_hex(req["X-Server-From"]);
+  if (from && member_.membership().is_removed(*from)) {
+    return text_error(410, "the member has been permanently removed from the cluster");
+  }
+  std::string error;
+  auto messages = transport::decode_batch(req.body(), error);
+  if (!messages) {
+    ETCDPP_LOG_WARN("refused raft messages from {}: {}", req["X-Server-From"], error);
+    return text_error(400, "error unmarshalling raft message");
+  }
+  for (const auto& m : *messages) {
+    if (m.to != member_.id() || (from && m.from != *from)) {
+      return text_error(400, "raft message addressed to another member");
+    }
+  }
+  std::vector<std::string> sender_urls;
+  std::string_view urls = req["X-PeerURLs"];
+  while (!urls.empty()) {
+    auto comma = urls.find(',');
+    std::string_view one = urls.substr(0, comma);
+    std::string parse_error;
+    if (!one.empty() && http::parse_url(one, parse_error)) sender_urls.emplace_back(one);
+    urls = comma == std::string_view::npos ? std::string_view{} : urls.substr(comma + 1);
+  }
+  member_.receive(std::move(*messages), from.value_or(0), sender_urls);
+  Reply r;
+  r.status = 204;
+  return r;
+}
+
+Reply PeerApi::answer(http::ServerRequest& req) {
+  std::string_view path0 = req.target();
+  if (path0.substr(0, path0.find('?')) == "/raft") return raft_messages(req);
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
   bool get = req.method() == bhttp::verb::get;

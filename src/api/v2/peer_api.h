@@ -1,6 +1,9 @@
 #pragma once
-// A member's peer listener: GET /members (what proxies and joining members read, with the
-// cluster id header) and /version. Raft traffic arrives here once clustering lands.
+// A member's peer listener: POST /raft (Raft messages from the other members), GET /members
+// (what proxies and joining members read, with the cluster id header) and /version.
+//
+// /raft checks that the sender belongs to this cluster (X-Etcd-Cluster-ID, else 412) and has
+// not been removed from it (X-Server-From, else 410: the sender then stops, as in etcd).
 #include "api/v2/reply.h"
 #include "http/connection.h"
 #include "server/member.h"
@@ -15,7 +18,8 @@ class PeerApi final : public http::ConnectionHandler {
                                       const std::string& client_ip) override;
 
  private:
-  Reply answer(const http::ServerRequest& req) const;
+  Reply answer(http::ServerRequest& req);
+  Reply raft_messages(http::ServerRequest& req);
   server::Member& member_;
 };
 
