@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan build-fuzz build-tsan test unit fuzz run bench bench-member clean
+.PHONY: all deps build build-asan build-fuzz build-tsan test unit fuzz run bench bench-member bench-cluster clean
 
 all: build
 
@@ -38,7 +38,7 @@ build-fuzz: deps
 # ETCDPP_SIM_SECONDS per test (a few under ASan, thousands in all in the optimised build).
 test: build build-asan build-fuzz build-tsan
 	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
-	ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '^(LogThreadTest|MemberTest|integration\.test_member$$)'
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '^(LogThreadTest|MemberTest|integration\.test_member$$|integration\.test_cluster$$)'
 
 	ETCDPP_SIM_SECONDS=4 ctest --test-dir $(ASAN_BUILD) --output-on-failure
 	ETCDPP_SIM_SECONDS=20 ctest --test-dir $(BUILD) --output-on-failure
@@ -57,6 +57,9 @@ bench: build
 
 bench-member: build
 	/usr/bin/python3 bench/member_bench.py --etcdpp $(BUILD)/src/cmd/etcdpp
+
+bench-cluster: build
+	/usr/bin/python3 bench/cluster_bench.py --etcdpp $(BUILD)/src/cmd/etcdpp
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# The demo behind `make run`: etcdpp members (a single-member cluster until etcdpp's Raft
-# clustering lands; DEMO_MEMBERS=etcd gives a 3-member etcd 3.4 cluster instead), etcdpp's
-# read-write proxy on 127.0.0.1:2379 and its read-only proxy on 127.0.0.1:2479. Ctrl-C stops
-# exactly the processes started here.
+# The demo behind `make run`: a 3-member etcdpp cluster (DEMO_MEMBERS=etcd gives a 3-member
+# etcd 3.4 cluster instead), etcdpp's read-write proxy on 127.0.0.1:2379 and its read-only
+# proxy on 127.0.0.1:2479. Ctrl-C stops exactly the processes started here.
 set -euo pipefail
 
 ETCDPP=${1:-build/src/cmd/etcdpp}
@@ -11,8 +10,7 @@ RW_PORT=${DEMO_PROXY_PORT:-2379}
 RO_PORT=${DEMO_READONLY_PORT:-2479}
 MEMBERS_KIND=${DEMO_MEMBERS:-etcdpp}
 case "$MEMBERS_KIND" in
-  etcdpp) MEMBER_COUNT=1 ;;
-  etcd) MEMBER_COUNT=3 ;;
+  etcdpp | etcd) MEMBER_COUNT=3 ;;
   *) echo "DEMO_MEMBERS must be etcdpp or etcd" >&2; exit 2 ;;
 esac
 MEMBER_CLIENT_PORTS=(22379 22479 22579)
@@ -105,6 +103,8 @@ Try:
   curl -s http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]}/v2/stats/store  # a member's counters
   ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:$RW_PORT --no-sync set /a 1
   ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:$RW_PORT --no-sync member list
+  ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]} cluster-health
+  curl -s http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]}/v2/stats/self   # which member leads
 
 Press Ctrl-C to stop everything.
 MSG

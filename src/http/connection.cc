@@ -231,6 +231,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
   }
   sock.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   sock.close(ec);
+  handler.on_connection_closed(remote);
 }
 
 }  // namespace etcdpp::http

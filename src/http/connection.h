@@ -46,6 +46,9 @@ class ConnectionHandler {
   // ends; busy_answer() is written to a connection refused over the limit.
   virtual void on_open() {}
   virtual void on_close() {}
+  // Called when serve_connection ends a connection (the client closed it, or it was closed
+  // after an answer); `remote` is the client's address and port.
+  virtual void on_connection_closed(const boost::asio::ip::tcp::endpoint& /*remote*/) {}
   virtual std::string_view busy_answer() const;
 
   size_t open_connections() const { return open_connections_; }

@@ -68,6 +68,7 @@ void Raft::send(Message m) {
 }
 
 void Raft::reset_randomized_timeout() {
+  shortened_timeout_ = false;
   randomized_election_ticks_ =
       config_.election_ticks + static_cast<int>(rng_.below(config_.election_ticks));
   int quarter = std::max(1, config_.election_ticks / 4);
@@ -301,7 +302,9 @@ bool Raft::propose(std::string data, EntryType type) {
     if (lead_transferee_ != kNone) return false;
     if (type == EntryType::conf_change && pending_conf_index_ > log_.applied()) return false;
     append_as_leader({Entry{.type = type, .data = std::move(data)}});
-    broadcast_append();
+    // Sent with the next Ready: every proposal made until then goes in one append per
+    // follower rather than one append each.
+    broadcast_pending_ = true;
     return true;
   }
   if (leader_ == kNone || role_ != Role::follower) return false;
@@ -309,6 +312,16 @@ bool Raft::propose(std::string data, EntryType type) {
   m.entries.push_back(Entry{.type = type, .data = std::move(data)});
   send(std::move(m));
   return true;
+}
+
+void Raft::leader_connection_lost() {
+  if (role_ != Role::follower || leader_ == kNone) return;
+  leader_ = kNone;
+  election_elapsed_ = 0;
+  randomized_election_ticks_ =
+      1 +
+      static_cast<int>(rng_.below(static_cast<uint64_t>(std::max(1, config_.election_ticks / 2))));
+  shortened_timeout_ = true;
 }
 
 void Raft::transfer_leadership(uint64_t to) {
@@ -348,7 +361,7 @@ void Raft::step_leader(Message& m) {
         if (e.type == EntryType::conf_change && pending_conf_index_ > log_.applied()) return;
       }
       append_as_leader(std::move(m.entries));
-      broadcast_append();
+      broadcast_pending_ = true;
       return;
     }
     case MessageType::transfer_leader: handle_transfer_request(m.index); return;
@@ -412,6 +425,12 @@ void Raft::handle_append_response(const Message& m, Progress& pr) {
 }
 
 void Raft::step_follower(Message& m) {
+  if (shortened_timeout_ && (m.type == MessageType::app || m.type == MessageType::heartbeat ||
+                             m.type == MessageType::snap)) {
+    // The leader is alive after all: back to the normal election timeout.
+    shortened_timeout_ = false;
+    reset_randomized_timeout();
+  }
   switch (m.type) {
     case MessageType::prop:
       if (leader_ == kNone) return;  // dropped: the proposer times out
@@ -614,12 +633,16 @@ void Raft::apply_conf_change(std::vector<uint64_t> voters) {
 
 bool Raft::has_ready() const {
   if (ready_outstanding_) return false;
-  return role_ != last_role_ || leader_ != last_leader_ || hard_state() != persisted_hard_state_ ||
-         !outbox_.empty() || log_.pending_snapshot() || log_.stable() < log_.last_index() ||
-         log_.has_next_committed();
+  return broadcast_pending_ || role_ != last_role_ || leader_ != last_leader_ ||
+         hard_state() != persisted_hard_state_ || !outbox_.empty() || log_.pending_snapshot() ||
+         log_.stable() < log_.last_index() || log_.has_next_committed();
 }
 
 Ready Raft::ready() {
+  if (broadcast_pending_) {
+    broadcast_pending_ = false;
+    if (role_ == Role::leader) broadcast_append();
+  }
   Ready rd;
   rd.role = role_;
   rd.leader = leader_;

@@ -81,6 +81,13 @@ class Raft {
   void campaign() { step(Message{.type = MessageType::hup}); }
   // Leader: hands leadership to `to` once its log is up to date (thesis 3.10).
   void transfer_leadership(uint64_t to);
+  // Follower hint from the transport: the leader's connection closed (its process is most
+  // likely gone). The follower forgets the leader — so its lease no longer shields the leader
+  // from candidates — and campaigns after a short random delay instead of a full election
+  // timeout. Safe whatever the truth: elections are always safe, and if the leader is alive
+  // its next heartbeat restores everything (voters still in their lease ignore the
+  // pre-election meanwhile).
+  void leader_connection_lost();
   // The caller applied a conf_change entry: these are the voters now.
   void apply_conf_change(std::vector<uint64_t> voters);
   // Drops log entries up to `index` (<= applied) after the caller saved a snapshot there.
@@ -148,6 +155,9 @@ class Raft {
   int heartbeat_elapsed_ = 0;
   int randomized_election_ticks_ = 0;
   int prevote_retry_ticks_ = 0;  // in [election/4, election/2)
+  bool shortened_timeout_ = false;
+  bool broadcast_pending_ = false;  // new entries to send with the next Ready  //
+                                    // leader_connection_lost() shortened the election timeout
   std::vector<Message> outbox_;
 
   HardState persisted_hard_state_;  // as of the last Ready handed out

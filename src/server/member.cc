@@ -143,6 +143,9 @@ std::unique_ptr<Member> Member::open(asio::io_context& io, const MemberConfig& c
       (m->identity_.member_id & 0xffff) << 48 |
       (static_cast<uint64_t>(base::to_unix_ns(m->start_time_) / 1'000'000) & 0xffffffffffULL) << 8;
   m->start_raft(*recovered);
+  // The WAL's entries since the last snapshot were replayed into Raft's log: keep only what
+  // followers may need.
+  m->compact_raft_log();
   m->start_log_thread(std::move(*recovered->writer));
   // Recovery held the replayed WAL records and the decoded snapshot: return that memory.
   ::malloc_trim(0);
@@ -276,6 +279,14 @@ void Member::update_peers() {
   for (const auto& [id, urls] : remotes_) peers.emplace(id, urls);
   transport_->set_peers(peers);
   std::erase_if(follower_stats_, [&](const auto& kv) { return !peers.contains(kv.first); });
+}
+
+void Member::peer_connection_closed(uint64_t peer) {
+  if (stopped_ || failed_ || is_leader() || raft_->leader() != peer) return;
+  ETCDPP_LOG_INFO("the connection from leader {} closed; an election may start early",
+                  id_hex(peer));
+  raft_->leader_connection_lost();
+  schedule_ready();
 }
 
 bool Member::peer_reachable(uint64_t id) const {
@@ -515,9 +526,14 @@ void Member::apply_committed(const std::vector<raft::Entry>& entries) {
     apply_one(e);
     if (failed_) return;
   }
-  // Keep the in-memory log short: followers further behind get a snapshot.
-  // (Compacted in steps of a quarter of the kept entries, not at every entry.)
-  uint64_t keep = config_.catch_up_entries;
+  compact_raft_log();
+}
+
+void Member::compact_raft_log() {
+  // Keep the in-memory log short: followers further behind get a snapshot. A single voter
+  // has no follower to catch up and keeps nothing (a member added later gets a snapshot).
+  // Compacted in steps of a quarter of the kept entries, not at every entry.
+  uint64_t keep = raft_->voters().size() > 1 ? config_.catch_up_entries : 0;
   uint64_t first = raft_->log().first_index();
   if (applied_index_ > keep && applied_index_ - keep > first + keep / 4) {
     raft_->compact(applied_index_ - keep);
@@ -616,6 +632,14 @@ void Member::arm_tick_timer() {
 
 void Member::on_tick() {
   raft_->tick();
+  // After a burst of writes, return the memory of the transient copies (requests, entries,
+  // batches) to the system once the member is idle: freed chunks interleaved with the
+  // long-lived keyspace would otherwise keep the peak RSS.
+  if (applied_index_ == applied_at_last_tick_ && applied_index_ - applied_at_last_trim_ >= 10'000) {
+    ::malloc_trim(0);
+    applied_at_last_trim_ = applied_index_;
+  }
+  applied_at_last_tick_ = applied_index_;
   base::MonoTime now = clock_.monotonic();
   // Proposals that were not applied in time fail (etcd: "request timed out").
   for (auto it = pending_.begin(); it != pending_.end();) {

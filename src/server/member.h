@@ -137,6 +137,10 @@ class Member {
   // True once the member can serve: it has applied its own publish entry, a leader is known
   // and the log is writable.
   bool healthy() const { return published_ && !failed_ && raft_->leader() != raft::kNone; }
+  // The peer listener saw a connection from `peer` close. If `peer` is the leader, its
+  // process is most likely gone: Raft may start an election soon instead of waiting for the
+  // election timeout (see Raft::leader_connection_lost).
+  void peer_connection_closed(uint64_t peer);
   // Members whose peers answer (this member counts as reachable).
   bool peer_reachable(uint64_t id) const;
   // The recovery notes (repaired tails, skipped snapshots) to log at start.
@@ -169,6 +173,7 @@ class Member {
   void on_soft_state(const raft::Ready& rd);
   void install_snapshot(const raft::Snapshot& snapshot, LogBatch& batch);
   void apply_committed(const std::vector<raft::Entry>& entries);
+  void compact_raft_log();
   void apply_one(const raft::Entry& raft_entry);
   void finish(uint64_t request_id, const ApplyResult& result);
   void on_batch_durable(uint64_t token);
@@ -202,6 +207,8 @@ class Member {
   uint64_t request_counter_ = 0;
   uint64_t applied_index_ = 0;
   uint64_t snapshot_index_ = 0;
+  uint64_t applied_at_last_tick_ = 0;
+  uint64_t applied_at_last_trim_ = 0;
   std::optional<raft::Ready> in_flight_;  // persisted by the log thread now
   uint64_t next_token_ = 0;
   bool ready_scheduled_ = false;

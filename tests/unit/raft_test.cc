@@ -298,6 +298,32 @@ TEST(Raft, OneMembershipChangeAtATime) {
   EXPECT_TRUE(net[1].propose("-2", EntryType::conf_change));
 }
 
+TEST(Raft, LostLeaderConnectionElectsWithinAFractionOfTheTimeout) {
+  TestNet net({1, 2, 3});
+  net[1].campaign();
+  net.stabilize();
+  uint64_t term = net[1].term();
+  net.down_.insert(1);
+  net[2].leader_connection_lost();
+  net[3].leader_connection_lost();
+  net.tick_all(6);  // the election timeout is 10 ticks
+  EXPECT_TRUE(net[2].role() == Role::leader || net[3].role() == Role::leader);
+  EXPECT_GT(net[2].term(), term);
+}
+
+TEST(Raft, FalseAlarmAboutTheLeaderDisruptsNothing) {
+  TestNet net({1, 2, 3});
+  net[1].campaign();
+  net.stabilize();
+  uint64_t term = net[1].term();
+  // Only one follower saw a connection close; the leader is alive.
+  net[2].leader_connection_lost();
+  net.tick_all(30);
+  EXPECT_EQ(net[1].role(), Role::leader);
+  EXPECT_EQ(net[1].term(), term);
+  EXPECT_EQ(net[2].leader(), 1u);
+}
+
 TEST(Raft, MemberVotesAtMostOncePerTerm) {
   TestNet net({1, 2, 3});
   Message vote{.type = MessageType::vote, .from = 1, .to = 3, .term = 5};

@@ -16,7 +16,7 @@ namespace etcdpp::api::v2 {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
-Reply PeerApi::raft_messages(http::ServerRequest& req) {
+Reply PeerApi::raft_messages(http::ServerRequest& req, const asio::ip::tcp::endpoint& remote) {
   if (req.method() != bhttp::verb::post) {
     Reply r = text_error(405, "Method Not Allowed");
     r.set("Allow", "POST");
@@ -52,15 +52,24 @@ Reply PeerApi::raft_messages(http::ServerRequest& req) {
     if (!one.empty() && http::parse_url(one, parse_error)) sender_urls.emplace_back(one);
     urls = comma == std::string_view::npos ? std::string_view{} : urls.substr(comma + 1);
   }
+  if (from) raft_connections_[remote] = *from;
   member_.receive(std::move(*messages), from.value_or(0), sender_urls);
   Reply r;
   r.status = 204;
   return r;
 }
 
-Reply PeerApi::answer(http::ServerRequest& req) {
+void PeerApi::on_connection_closed(const asio::ip::tcp::endpoint& remote) {
+  auto it = raft_connections_.find(remote);
+  if (it == raft_connections_.end()) return;
+  uint64_t peer = it->second;
+  raft_connections_.erase(it);
+  member_.peer_connection_closed(peer);
+}
+
+Reply PeerApi::answer(http::ServerRequest& req, const asio::ip::tcp::endpoint& remote) {
   std::string_view path0 = req.target();
-  if (path0.substr(0, path0.find('?')) == "/raft") return raft_messages(req);
+  if (path0.substr(0, path0.find('?')) == "/raft") return raft_messages(req, remote);
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
   bool get = req.method() == bhttp::verb::get;
@@ -95,7 +104,9 @@ asio::awaitable<bool> PeerApi::handle(asio::ip::tcp::socket& socket, http::Serve
       std::chrono::duration_cast<std::chrono::seconds>(member_.clock().wall().time_since_epoch())
           .count());
   wire.date = &date;
-  Reply reply = answer(req);
+  boost::system::error_code remote_ec;
+  auto remote = socket.remote_endpoint(remote_ec);
+  Reply reply = answer(req, remote);
   auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
   boost::system::error_code ec;
   co_await asio::async_write(socket, asio::buffer(*bytes),

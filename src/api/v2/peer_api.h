@@ -8,6 +8,8 @@
 #include "http/connection.h"
 #include "server/member.h"
 
+#include <map>
+
 namespace etcdpp::api::v2 {
 
 class PeerApi final : public http::ConnectionHandler {
@@ -16,11 +18,16 @@ class PeerApi final : public http::ConnectionHandler {
   boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
                                       http::ServerRequest& req,
                                       const std::string& client_ip) override;
+  // A peer's connection closing tells the member at once that the peer's process is gone
+  // (when it was the leader, a new election need not wait for the election timeout).
+  void on_connection_closed(const boost::asio::ip::tcp::endpoint& remote) override;
 
  private:
-  Reply answer(http::ServerRequest& req);
-  Reply raft_messages(http::ServerRequest& req);
+  Reply answer(http::ServerRequest& req, const boost::asio::ip::tcp::endpoint& remote);
+  Reply raft_messages(http::ServerRequest& req, const boost::asio::ip::tcp::endpoint& remote);
   server::Member& member_;
+  // Connections that carried Raft messages, by remote address: the member that sent them.
+  std::map<boost::asio::ip::tcp::endpoint, uint64_t> raft_connections_;
 };
 
 }  // namespace etcdpp::api::v2
