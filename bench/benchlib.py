@@ -7,6 +7,16 @@ import time
 import urllib.request
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# wrk script: PUT /v2/keys/bench/k<n % 1000> with a 16-byte value (form body).
+PUT_SCRIPT = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("PUT", "/v2/keys/bench/k" .. (counter % 1000), {["Content-Type"] =
+      "application/x-www-form-urlencoded"}, "value=0123456789abcdef")
+end
+"""
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

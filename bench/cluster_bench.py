@@ -27,16 +27,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, run_wrk, wait_http  # noqa: E402
+from benchlib import PUT_SCRIPT, free_port, run_wrk, wait_http  # noqa: E402
 
-PUT_SCRIPT = """
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("PUT", "/v2/keys/bench/k" .. (counter % 1000), {["Content-Type"] =
-      "application/x-www-form-urlencoded"}, "value=0123456789abcdef")
-end
-"""
 
 
 class Member:

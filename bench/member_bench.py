@@ -26,16 +26,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import cpu_seconds, free_port, rss_bytes, run_wrk, wait_http  # noqa: E402
+from benchlib import PUT_SCRIPT, cpu_seconds, free_port, rss_bytes, run_wrk, wait_http  # noqa: E402,E501
 
-PUT_SCRIPT = """
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("PUT", "/v2/keys/bench/k" .. (counter % 1000), {["Content-Type"] =
-      "application/x-www-form-urlencoded"}, "value=0123456789abcdef")
-end
-"""
 
 class Server:
     def __init__(self, name, args, client_port, log):
