@@ -409,10 +409,14 @@ class EtcdppCluster:
         return ",".join(f"{m.name}={m.peer_url}" for m in self.members)
 
     def start(self):
-        for m in self.members:
-            m.start(wait=False)
-        for m in self.members:
-            m.wait_healthy()
+        try:
+            for m in self.members:
+                m.start(wait=False)
+            for m in self.members:
+                m.wait_healthy()
+        except BaseException:
+            self.stop()  # never leave members running when start-up fails
+            raise
         return self
 
     def stop(self):

@@ -66,7 +66,8 @@ class Writers:
     def stop(self):
         self.stop_flag.set()
         for t in self.threads:
-            t.join(timeout=30)
+            if t.ident is not None:  # started
+                t.join(timeout=30)
 
 
 def test_three_members_elect_replicate_and_forward(tmp_path):
@@ -106,9 +107,8 @@ def test_three_members_elect_replicate_and_forward(tmp_path):
 
 
 def test_member_ids_match_etcd_for_the_same_flags(tmp_path):
-    c = EtcdppCluster(tmp_path / "pp", 3)
     os.makedirs(tmp_path / "pp")
-    c.start()
+    c = EtcdppCluster(tmp_path / "pp", 3).start()
     try:
         ours = c.member_ids()
         status, headers, _ = http("GET", c.members[0].client_url + "/v2/members")
@@ -143,8 +143,9 @@ def test_member_ids_match_etcd_for_the_same_flags(tmp_path):
 
 def test_kill_leader_under_write_load_loses_no_acknowledged_write(tmp_path):
     c = EtcdppCluster(tmp_path, 3).start()
-    writers = Writers(c).start()
+    writers = Writers(c)
     try:
+        writers.start()
         time.sleep(1.5)
         leader = c.wait_leader()
         term_before = leader.stats_self()
@@ -200,8 +201,9 @@ def test_five_members_survive_two_failures(tmp_path):
 
 def test_add_and_remove_members_under_load(tmp_path):
     c = EtcdppCluster(tmp_path, 3, extra=["--experimental-snapshot-catchup-entries", "50"]).start()
-    writers = Writers(c, threads=3).start()
+    writers = Writers(c, threads=3)
     try:
+        writers.start()
         time.sleep(1.0)
         # etcdctl prints what the new member needs, exactly as against etcd.
         env = dict(os.environ, ETCDCTL_API="2")
@@ -316,18 +318,19 @@ def test_restart_ignores_initial_cluster_flags(tmp_path):
 
 def test_proxies_in_front_keep_working_while_members_die(tmp_path):
     c = EtcdppCluster(tmp_path, 3).start()
-    os.makedirs(tmp_path / "pp-proxy")
-    ours = Proxy(tmp_path / "pp-proxy", name="ppproxy", initial_cluster=c.initial_cluster,
-                 extra=["--proxy-refresh-interval", "1000", "--proxy-failure-wait", "500"])
-    os.makedirs(tmp_path / "etcd-proxy")
-    etcd_proxy_port = free_port()
-    etcd_proxy = Process([ETCD_BIN, "--proxy", "on", "--enable-v2=true",
-                          "--listen-client-urls", f"http://127.0.0.1:{etcd_proxy_port}",
-                          "--initial-cluster", c.initial_cluster,
-                          "--data-dir", str(tmp_path / "etcd-proxy" / "data"),
-                          "--proxy-refresh-interval", "1000", "--proxy-failure-wait", "500"],
-                         str(tmp_path / "etcd-proxy.log"))
+    ours = etcd_proxy = None
     try:
+        os.makedirs(tmp_path / "pp-proxy")
+        ours = Proxy(tmp_path / "pp-proxy", name="ppproxy", initial_cluster=c.initial_cluster,
+                     extra=["--proxy-refresh-interval", "1000", "--proxy-failure-wait", "500"])
+        os.makedirs(tmp_path / "etcd-proxy")
+        etcd_proxy_port = free_port()
+        etcd_proxy = Process([ETCD_BIN, "--proxy", "on", "--enable-v2=true",
+                              "--listen-client-urls", f"http://127.0.0.1:{etcd_proxy_port}",
+                              "--initial-cluster", c.initial_cluster,
+                              "--data-dir", str(tmp_path / "etcd-proxy" / "data"),
+                              "--proxy-refresh-interval", "1000", "--proxy-failure-wait", "500"],
+                             str(tmp_path / "etcd-proxy.log"))
         ours.wait_listening().wait_endpoints(3)
         urls = [ours.url, f"http://127.0.0.1:{etcd_proxy_port}"]
         wait_until(lambda: http("GET", urls[1] + "/v2/keys/", timeout=2)[0] == 200, timeout=20,
@@ -344,6 +347,8 @@ def test_proxies_in_front_keep_working_while_members_die(tmp_path):
             status, _, body = http("GET", url + f"/v2/keys/after{i}?quorum=true")
             assert status == 200, body
     finally:
-        etcd_proxy.stop()
-        ours.stop()
+        if etcd_proxy:
+            etcd_proxy.stop()
+        if ours:
+            ours.stop()
         c.stop()
