@@ -17,6 +17,8 @@ import pytest
 
 ETCDPP_BIN = os.environ.get("ETCDPP_BIN", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "src", "cmd", "etcdpp"))
+ETCDPPCTL_BIN = os.environ.get("ETCDPPCTL_BIN", os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "src", "ctl", "etcdppctl"))
 ETCD_BIN = shutil.which("etcd") or "/usr/bin/etcd"
 
 

@@ -230,6 +230,9 @@ std::optional<std::string> MembersApi::addition_refused() const {
   const auto& members = member_.membership().members;
   size_t started = 0;
   for (const auto& m : members) started += !m.name.empty() && member_.peer_reachable(m.id);
+  // etcd allows growing a single started member (its documented way of restoring a cluster
+  // from one member's data, and of promoting a proxy next to it).
+  if (members.size() == 1 && started == 1) return std::nullopt;
   size_t quorum_after = (members.size() + 1) / 2 + 1;
   if (started < quorum_after) {
     return "etcdserver: re-configuration failed due to not enough started members";

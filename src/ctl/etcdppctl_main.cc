@@ -1,0 +1,273 @@
+// etcdppctl: etcdctl's v2 command language (ETCDCTL_API=2), same output and exit statuses.
+//
+// Arguments follow etcdctl's (urfave/cli) rules: global flags before the command, the
+// command's own flags anywhere after it (`--flag value`, `--flag=value`, `-flag value`;
+// boolean flags take no value), `--` ends the flags. A parser of its own because
+// Boost.Program_options cannot express the global/command split with flags after
+// positional arguments.
+#include "ctl/commands.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace etcdpp::ctl;
+
+constexpr const char* kVersion = "etcdppctl version: 3.4.23\nAPI version: 2\n";
+
+constexpr const char* kUsage = R"(NAME:
+   etcdppctl - A simple command line client for etcd (v2 API).
+
+USAGE:
+   etcdppctl [global options] command [command options] [arguments...]
+
+COMMANDS:
+   cluster-health  check the health of the etcd cluster
+   mk              make a new key with a given value
+   mkdir           make a new directory
+   rm              remove a key or a directory
+   rmdir           removes the key if it is an empty directory or a key-value pair
+   get             retrieve the value of a key
+   ls              retrieve a directory
+   set             set the value of a key
+   setdir          create a new directory or update an existing directory TTL
+   update          update an existing key with a given value
+   updatedir       update an existing directory
+   member          member add, remove, update and list
+   watch           watch a key for changes
+   exec-watch      watch a key for changes and exec an executable
+
+GLOBAL OPTIONS:
+   --no-sync                   don't synchronize cluster information before sending request
+   --output simple, -o simple  output response in the given format (simple, `extended` or `json`)
+   --endpoints value           a comma-delimited list of machine addresses in the cluster
+                               (default: "http://127.0.0.1:2379,http://127.0.0.1:4001")
+   --endpoint value, --peers value, -C value  DEPRECATED - "--endpoints" should be used instead
+   --timeout value             connection timeout per request (default: 2s)
+   --total-timeout value       timeout for the command execution (except watch) (default: 5s)
+   --help, -h                  show help
+   --version, -v               print the version
+)";
+
+// Go's time.ParseDuration for the forms etcdctl users write ("2s", "500ms", "1m30s").
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  double total_ms = 0;
+  if (text.empty()) return std::nullopt;
+  while (!text.empty()) {
+    size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+      ++i;
+    if (i == 0) return std::nullopt;
+    double n = std::strtod(std::string(text.substr(0, i)).c_str(), nullptr);
+    text.remove_prefix(i);
+    size_t j = 0;
+    while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]))) ++j;
+    std::string_view unit = text.substr(0, j);
+    text.remove_prefix(j);
+    if (unit == "ms")
+      total_ms += n;
+    else if (unit == "s")
+      total_ms += n * 1000;
+    else if (unit == "m")
+      total_ms += n * 60'000;
+    else if (unit == "h")
+      total_ms += n * 3'600'000;
+    else if (unit == "us" || unit == "µs")
+      total_ms += n / 1000;
+    else if (unit == "ns")
+      total_ms += n / 1e6;
+    else
+      return std::nullopt;
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "Incorrect Usage: " << message << "\n\n" << kUsage;
+  return kExitError;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string output = "simple";
+  bool no_sync = false;
+  std::string endpoints_flag, endpoint_flag, peers_flag;
+  ClientOptions options;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (a.empty() || a[0] != '-') break;
+    std::string name = a.substr(a.find_first_not_of('-'));
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    auto value = [&]() -> std::optional<std::string> {
+      if (inline_value) return inline_value;
+      if (i + 1 < args.size()) return args[++i];
+      return std::nullopt;
+    };
+    if (name == "h" || name == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (name == "v" || name == "version") {
+      std::cout << kVersion;
+      return 0;
+    }
+    if (name == "no-sync") {
+      no_sync = !inline_value || *inline_value != "false";
+      continue;
+    }
+    if (name == "debug" || name == "discovery-srv" || name == "D" || name == "insecure-discovery" ||
+        name == "cert-file" || name == "key-file" || name == "ca-file" || name == "username" ||
+        name == "u") {
+      std::cerr << "etcdppctl: --" << name << " is not supported yet\n";
+      return kExitError;
+    }
+    auto v = value();
+    if (!v) return usage_error("flag needs an argument: -" + name);
+    if (name == "output" || name == "o") {
+      output = *v;
+    } else if (name == "endpoints") {
+      endpoints_flag = *v;
+    } else if (name == "endpoint") {
+      endpoint_flag = *v;
+    } else if (name == "peers" || name == "C") {
+      peers_flag = *v;
+    } else if (name == "timeout" || name == "total-timeout") {
+      auto d = parse_duration(*v);
+      if (!d)
+        return usage_error("invalid value \"" + *v + "\" for flag -" + name + ": parse error");
+      (name == "timeout" ? options.request_timeout : options.total_timeout) = *d;
+    } else {
+      return usage_error("flag provided but not defined: -" + name);
+    }
+  }
+  if (output != "simple" && output != "json" && output != "extended") {
+    std::cerr << "Unsupported output format: " << output << "\n";
+  }
+  if (i >= args.size()) {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::string command = args[i++];
+  const auto* flags = command_flags(command);
+  if (!flags) {
+    std::cerr << "No help topic for '" << command << "'\n";
+    return 3;
+  }
+  CommandArgs cargs;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      cargs.positional.insert(cargs.positional.end(), args.begin() + static_cast<long>(i) + 1,
+                              args.end());
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      cargs.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(a.find_first_not_of('-'));
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    auto spec = flags->find(name);
+    if (spec == flags->end()) {
+      // etcdctl stops parsing flags at the first argument: an unknown "-x" after it is an
+      // argument (and, beyond those a command uses, ignored).
+      if (!cargs.positional.empty()) {
+        cargs.positional.push_back(a);
+        continue;
+      }
+      std::cerr << "Incorrect Usage: flag provided but not defined: -" << name << "\n";
+      return kExitError;
+    }
+    if (spec->second) {
+      cargs.flags[name] = inline_value.value_or("true");
+    } else if (inline_value) {
+      cargs.flags[name] = *inline_value;
+    } else if (i + 1 < args.size()) {
+      cargs.flags[name] = args[++i];
+    } else {
+      std::cerr << "Incorrect Usage: flag needs an argument: -" << name << "\n";
+      return kExitError;
+    }
+  }
+
+  // Endpoint precedence as etcdctl: --endpoints, $ETCDCTL_ENDPOINTS, --endpoint,
+  // $ETCDCTL_ENDPOINT, --peers, $ETCDCTL_PEERS, then the default.
+  std::string endpoints = endpoints_flag;
+  for (const std::string& candidate :
+       {env("ETCDCTL_ENDPOINTS"), endpoint_flag, env("ETCDCTL_ENDPOINT"), peers_flag,
+        env("ETCDCTL_PEERS"), std::string("http://127.0.0.1:2379,http://127.0.0.1:4001")}) {
+    if (!endpoints.empty()) break;
+    endpoints = candidate;
+  }
+  for (std::string& e : (options.endpoints = split_commas(endpoints))) {
+    if (e.find("://") == std::string::npos) e = "http://" + e;
+  }
+  V2Client client(options);
+  if (!no_sync) {
+    ClusterError cerr;
+    bool no_endpoints = false;
+    if (!client.sync(cerr, no_endpoints)) {
+      std::string list;
+      for (const auto& e : client.endpoints()) list += (list.empty() ? "" : ",") + e;
+      if (no_endpoints) {
+        std::cerr << "etcd cluster has no published client endpoints.\n"
+                  << "Try '--no-sync' if you want to access non-published client endpoints(" << list
+                  << ").\n"
+                  << "Error:  client: no endpoints available\n";
+        return kExitServerError;
+      }
+      if (cerr.connection_only) {
+        std::cerr << "Error:  " << cerr.message() << "\n" << cerr.detail() << "\n";
+        return kExitBadConnection;
+      }
+    }
+  }
+  Context ctx{client, output};
+  if (command == "member") return run_member_command(cargs, ctx);
+  if (command == "cluster-health") return run_cluster_health(cargs, ctx);
+  if (command == "watch" || command == "exec-watch") {
+    // A watch waits as long as it must: no per-request timeout.
+    options.request_timeout = std::chrono::hours(24 * 365);
+    V2Client watch_client(options);
+    if (!no_sync) {
+      ClusterError ignored;
+      bool none = false;
+      watch_client.sync(ignored, none);
+    }
+    Context watch_ctx{watch_client, output};
+    return run_watch(command, cargs, watch_ctx);
+  }
+  return run_keys_command(command, cargs, ctx);
+}

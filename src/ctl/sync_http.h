@@ -1,0 +1,25 @@
+#pragma once
+// A blocking HTTP/1.1 exchange for the command-line client: one request on a fresh
+// connection, bounded by a timeout, the answer read whole (bounded in size).
+#include "http/url.h"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace etcdpp::ctl {
+
+struct HttpAnswer {
+  bool ok = false;    // a complete response was read
+  std::string error;  // Go's wording when !ok, e.g. "dial tcp 127.0.0.1:1: connect: ..."
+  unsigned status = 0;
+  std::string body;
+  std::string cluster_id;  // X-Etcd-Cluster-Id, if any
+  std::string etcd_index;  // X-Etcd-Index, if any
+};
+
+HttpAnswer http_exchange(const http::Url& url, std::string_view method, std::string_view target,
+                         std::string_view body, std::string_view content_type,
+                         std::chrono::milliseconds timeout);
+
+}  // namespace etcdpp::ctl

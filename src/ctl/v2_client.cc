@@ -1,0 +1,101 @@
+#include "ctl/v2_client.h"
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+
+namespace etcdpp::ctl {
+
+std::string ClusterError::message() const {
+  std::string out = "client: etcd cluster is unavailable or misconfigured";
+  for (size_t i = 0; i < errors.size(); ++i) {
+    out += "; error #" + std::to_string(i) + ": " + errors[i] + "\n";
+  }
+  return out;
+}
+
+std::string ClusterError::detail() const {
+  std::string out;
+  for (size_t i = 0; i < errors.size(); ++i) {
+    out += "error #" + std::to_string(i) + ": " + errors[i] + "\n";
+  }
+  return out;
+}
+
+std::string url_escape(std::string_view text, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    bool plain =
+        std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
+    if (plain) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+bool V2Client::call(std::string_view method, std::string_view target, std::string_view body,
+                    std::string_view content_type, HttpAnswer& answer, ClusterError& error) {
+  error = ClusterError{};
+  for (const std::string& endpoint : options_.endpoints) {
+    std::string parse_error;
+    auto url = http::parse_url(endpoint, parse_error);
+    if (!url) {
+      error.errors.push_back(parse_error);
+      error.connection_only = false;
+      continue;
+    }
+    answer = http_exchange(*url, method, target, body, content_type, options_.request_timeout);
+    if (!answer.ok) {
+      error.errors.push_back(answer.error);
+      continue;
+    }
+    if (answer.status == 500 || answer.status == 503) {
+      error.errors.push_back("client: etcd member " + endpoint + " has no leader");
+      error.connection_only = false;
+      continue;
+    }
+    if (answer.status / 100 == 5) {
+      error.errors.push_back("client: etcd member " + endpoint + " returns server error [" +
+                             std::to_string(answer.status) + "]");
+      error.connection_only = false;
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+bool V2Client::sync(ClusterError& error, bool& no_endpoints) {
+  no_endpoints = false;
+  HttpAnswer answer;
+  if (!call("GET", "/v2/members", "", "", answer, error)) return false;
+  std::vector<std::string> urls;
+  boost::system::error_code ec;
+  auto value = boost::json::parse(answer.body, ec);
+  if (!ec && value.is_object()) {
+    if (const auto* members = value.as_object().if_contains("members");
+        members && members->is_array()) {
+      for (const auto& m : members->as_array()) {
+        const auto* list = m.is_object() ? m.as_object().if_contains("clientURLs") : nullptr;
+        if (!list || !list->is_array()) continue;
+        for (const auto& u : list->as_array()) {
+          if (u.is_string()) urls.emplace_back(u.as_string());
+        }
+      }
+    }
+  }
+  if (urls.empty()) {
+    no_endpoints = true;
+    return false;
+  }
+  options_.endpoints = std::move(urls);
+  return true;
+}
+
+}  // namespace etcdpp::ctl
