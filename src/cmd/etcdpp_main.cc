@@ -89,6 +89,14 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
   return etcdpp::proxy::run_proxy(cfg, clock, seed);
 }
 
+// Whether the flags clearly ask for a member: --proxy off given explicitly, or member-only
+// bootstrap flags (joining, peer URLs) set.
+bool asks_for_member(const FlagValues& f) {
+  return (f.is_set("proxy") && f.get("proxy") == "off") ||
+         f.get("initial-cluster-state") == "existing" || f.is_set("listen-peer-urls") ||
+         f.is_set("initial-advertise-peer-urls");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,6 +138,17 @@ int main(int argc, char** argv) {
       return etcdpp::cmd::run_member(f, data_dir);
     case DataDirKind::proxy:
       warn_about_stray_entries(data_dir);
+      if (asks_for_member(f)) {
+        // etcd would silently start a proxy again here. Someone promoting a proxy (member
+        // add, stop the proxy, remove <data-dir>/proxy, start as a member) has skipped the
+        // third step: say so instead.
+        ETCDPP_LOG_ERROR(
+            "the data dir {} still holds this machine's proxy state ({}): to start a member "
+            "here (promoting the proxy), stop the proxy and remove that directory first "
+            "(rm -rf {}); to keep running the proxy, start with --proxy on",
+            data_dir.string(), (data_dir / "proxy").string(), (data_dir / "proxy").string());
+        return 1;
+      }
       ETCDPP_LOG_INFO(
           "the server is already initialized as proxy before, starting as etcd "
           "proxy...");
