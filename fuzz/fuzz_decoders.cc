@@ -1,9 +1,12 @@
-// Fuzzes everything that reads bytes back from disk: log entries, membership records,
-// snapshots and the identity file. Damaged data must give an error, never a crash.
+// Fuzzes everything that reads bytes back from disk or from a peer: log entries and the
+// other WAL records, membership records, snapshots, the identity file, and batches of Raft
+// messages. Damaged or hostile data must give an error, never a crash.
 #include "server/entry.h"
 #include "server/identity.h"
+#include "server/log_writer.h"
 #include "server/membership.h"
 #include "snap/snapshot.h"
+#include "transport/raft_codec.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +20,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     server::ServerState state;
     (void)server::apply_entry(state, *e);
     std::string again = server::encode_entry(*e);
+    (void)again;
+  }
+  uint64_t index = 0;
+  uint64_t term = 0;
+  std::string_view record_data;
+  if (server::decode_entry_record(in, index, term, record_data)) {
+    (void)server::decode_entry(in, error);
+  }
+  raft::HardState hs;
+  (void)server::decode_hard_state(in, hs);
+  (void)server::decode_log_reset(in, index, term);
+  if (auto batch = transport::decode_batch(in, error)) {
+    std::string again = transport::encode_batch(*batch);
     (void)again;
   }
   (void)server::decode_membership(in, error);

@@ -179,8 +179,8 @@ void Member::start_log_thread(LogWriter writer) {
           }
         });
       },
-      [this, alive, &io](uint64_t index, std::string err) {
-        asio::post(io, [this, alive, index, err = std::move(err)] {
+      [alive, &io](uint64_t index, std::string err) {
+        asio::post(io, [alive, index, err = std::move(err)] {
           if (!*alive) return;
           if (err.empty()) {
             ETCDPP_LOG_INFO("saved snapshot at index {}", index);
