@@ -461,7 +461,25 @@ int run_watch(const std::string& command, const CommandArgs& args, Context& ctx)
   }
 }
 
-int run_cluster_health(const CommandArgs& /*args*/, Context& ctx) {
+namespace {
+
+int check_health_once(Context& ctx);
+
+}  // namespace
+
+int run_cluster_health(const CommandArgs& args, Context& ctx) {
+  if (!args.flag("forever")) return check_health_once(ctx);
+  // As etcdctl --forever: check every 10 seconds until interrupted.
+  for (;;) {
+    check_health_once(ctx);
+    std::cout << "\nnext check after 10 second...\n\n" << std::flush;
+    ::sleep(10);
+  }
+}
+
+namespace {
+
+int check_health_once(Context& ctx) {
   int code = kExitSuccess;
   std::vector<MemberRow> members;
   if (!list_members(ctx, members, code)) return code;
@@ -515,5 +533,7 @@ int run_cluster_health(const CommandArgs& /*args*/, Context& ctx) {
   std::cout << (healthy > 0 ? "cluster is degraded\n" : "cluster is unavailable\n");
   return kExitClusterNotHealthy;
 }
+
+}  // namespace
 
 }  // namespace etcdpp::ctl
