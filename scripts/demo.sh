@@ -5,6 +5,7 @@
 set -euo pipefail
 
 ETCDPP=${1:-build/src/cmd/etcdpp}
+ETCDPPCTL=${ETCDPPCTL:-$(dirname "$ETCDPP")/../ctl/etcdppctl}
 DATA=${DEMO_DATA:-$(pwd)/demo-data}
 RW_PORT=${DEMO_PROXY_PORT:-2379}
 RO_PORT=${DEMO_READONLY_PORT:-2479}
@@ -104,6 +105,7 @@ Try:
   ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:$RW_PORT --no-sync set /a 1
   ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:$RW_PORT --no-sync member list
   ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]} cluster-health
+  $ETCDPPCTL --endpoints http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]} member list   # etcdppctl
   curl -s http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]}/v2/stats/self   # which member leads
 
 Press Ctrl-C to stop everything.
