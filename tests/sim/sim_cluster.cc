@@ -253,6 +253,13 @@ void Sim::start_node(Node& n) {
 }
 
 void Sim::crash_node(Node& n) {
+  // The peers' connections from a crashed process close: its followers hear of it at once
+  // (Raft::leader_connection_lost), as the member's peer listener tells them.
+  for (auto& [id, other] : nodes_) {
+    if (id != n.id && other.up && other.raft->leader() == n.id) {
+      other.raft->leader_connection_lost();
+    }
+  }
   trace("crash " + std::to_string(n.id) + " disk last " +
         (n.disk.entries.empty() ? std::string("-") : std::to_string(n.disk.entries.back().index)) +
         " hs term " + std::to_string(n.disk.hard_state.term) + " vote " +
@@ -482,6 +489,11 @@ void Sim::inject_faults() {
     Node& victim = nodes_.at(up[rng_.below(up.size())]);
     crash_node(victim);
     victim.restart_at = now_ + between(50, 800);
+  }
+  if (chance(0.001) && !up.empty()) {
+    // A false alarm: a follower sees a connection from its (live) leader close.
+    Node& n = nodes_.at(up[rng_.below(up.size())]);
+    if (n.raft) n.raft->leader_connection_lost();
   }
   if (chance(0.0005)) {
     // A graceful hand-over (as on shutdown): the leader transfers to a random voter.
