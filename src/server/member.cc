@@ -406,7 +406,8 @@ void Member::send(std::vector<raft::Message> messages) {
   if (is_leader()) {
     base::MonoTime now = clock_.monotonic();
     for (const auto& m : messages) {
-      if (m.type == raft::MessageType::heartbeat) heartbeat_sent_.try_emplace(m.to, now);
+      // The latest heartbeat: a follower that missed earlier ones is timed from this one.
+      if (m.type == raft::MessageType::heartbeat) heartbeat_sent_.insert_or_assign(m.to, now);
     }
   }
   for (const auto& m : messages) messages_sent_ += m.type == raft::MessageType::app;
