@@ -460,7 +460,15 @@ void Member::process_ready() {
   if (rd.snapshot) install_snapshot(*rd.snapshot, batch);
   apply_committed(rd.committed_entries);
   if (failed_) return;
-  if (!rd.snapshot && !rd.hard_state && rd.entries.empty()) {
+  if (!rd.snapshot && rd.entries.empty() && !rd.must_sync) {
+    // Nothing that must be durable first: at most a new commit index, which only saves
+    // re-learning it after a crash. It is written in order behind what the log thread has,
+    // without holding up the next Ready (token 0: no report is awaited).
+    if (rd.hard_state) {
+      LogBatch commit_only;
+      commit_only.hard_state = rd.hard_state;
+      log_->submit_batch(std::move(commit_only));
+    }
     send(std::move(rd.messages));
     raft_->advance(rd);
     maybe_snapshot();
