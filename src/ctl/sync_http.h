@@ -1,6 +1,6 @@
 #pragma once
-// A blocking HTTP/1.1 exchange for the command-line client: one request on a fresh
-// connection, bounded by a timeout, the answer read whole (bounded in size).
+// A blocking HTTP/1.1 exchange for the command-line client: http::fetch run to completion on
+// a private io_context (one request on a fresh connection, bounded by a timeout).
 #include "http/url.h"
 
 #include <chrono>
@@ -14,7 +14,6 @@ struct HttpAnswer {
   std::string error;  // Go's wording when !ok, e.g. "dial tcp 127.0.0.1:1: connect: ..."
   unsigned status = 0;
   std::string body;
-  std::string cluster_id;  // X-Etcd-Cluster-Id, if any
   std::string etcd_index;  // X-Etcd-Index, if any
 };
 

@@ -1,6 +1,8 @@
 #include "ctl/v2_client.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 
@@ -23,20 +25,9 @@ std::string ClusterError::detail() const {
 }
 
 std::string url_escape(std::string_view text, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    bool plain =
-        std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
-    if (plain) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  static constexpr auto kPathChars = boost::urls::unreserved_chars + '/';
+  return keep_slash ? boost::urls::encode(text, kPathChars)
+                    : boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
 bool V2Client::call(std::string_view method, std::string_view target, std::string_view body,

@@ -22,6 +22,18 @@ std::string FetchResult::header(std::string_view name) const {
   return {};
 }
 
+namespace {
+
+// Go's net package wording for the common dial failures.
+std::string dial_error(const Url& url, const boost::system::error_code& ec) {
+  std::string what = ec == asio::error::connection_refused ? "connect: connection refused"
+                     : ec == beast::error::timeout         ? "i/o timeout"
+                                                           : ec.message();
+  return "dial tcp " + url.host_port() + ": " + what;
+}
+
+}  // namespace
+
 asio::awaitable<FetchResult> fetch(const Url& url, const FetchRequest& request) {
   FetchResult out;
   if (url.scheme != "http") {
@@ -36,17 +48,13 @@ asio::awaitable<FetchResult> fetch(const Url& url, const FetchRequest& request) 
   std::string port = std::to_string(url.port);
   auto results = co_await resolver.async_resolve(url.host, port,
                                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_await stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    out.error = "dial tcp " + url.host_port() + ": " + ec.message();
-    co_return out;
-  }
-  co_await stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    out.error = "dial tcp " + url.host_port() + ": " + ec.message();
+    out.error = dial_error(url, ec);
     co_return out;
   }
   stream.expires_after(request.timeout);
-  bhttp::request<bhttp::empty_body> req;
+  bhttp::request<bhttp::string_body> req;
   req.method_string(request.method);
   req.target(request.target);
   req.version(11);
@@ -54,6 +62,11 @@ asio::awaitable<FetchResult> fetch(const Url& url, const FetchRequest& request) 
   req.set(bhttp::field::user_agent, "etcdpp");
   req.set(bhttp::field::connection, "close");
   for (const auto& [name, value] : request.headers) req.set(name, value);
+  if (!request.content_type.empty()) req.set(bhttp::field::content_type, request.content_type);
+  if (!request.body.empty()) {
+    req.body() = request.body;
+    req.prepare_payload();
+  }
   co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     out.error = "write to " + url.text + ": " + ec.message();

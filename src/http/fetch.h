@@ -1,6 +1,6 @@
 #pragma once
-// A small asynchronous HTTP/1.1 client for control traffic (membership refresh, health probes):
-// one request per connection, bounded in time and in response size.
+// A small asynchronous HTTP/1.1 client for control traffic (membership refresh, health probes,
+// etcdppctl's requests): one request per connection, bounded in time and in response size.
 #include "http/url.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -19,11 +19,15 @@ struct FetchRequest {
   std::chrono::milliseconds connect_timeout{1'000};
   size_t body_limit_bytes = 4 * 1024 * 1024;
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
+  std::string body;          // sent with Content-Length when not empty
+  std::string content_type;  // set when not empty
 };
 
 struct FetchResult {
-  bool ok = false;    // a complete response was read
-  std::string error;  // when !ok: what went wrong
+  bool ok = false;  // a complete response was read
+  // When !ok: what went wrong, in Go's wording for dial failures (etcdctl users see it), e.g.
+  // "dial tcp 127.0.0.1:1: connect: connection refused".
+  std::string error;
   unsigned status = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

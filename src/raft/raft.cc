@@ -131,9 +131,9 @@ void Raft::become_leader() {
 }
 
 bool Raft::has_unapplied_conf_change() const {
-  if (log_.committed() <= log_.applied()) return false;
-  for (const Entry& e : log_.slice(log_.applied() + 1, log_.committed() + 1, SIZE_MAX)) {
-    if (e.type == EntryType::conf_change) return true;
+  for (uint64_t i = log_.applied() + 1; i <= log_.committed(); ++i) {
+    const Entry* e = log_.entry(i);
+    if (e && e->type == EntryType::conf_change) return true;
   }
   return false;
 }

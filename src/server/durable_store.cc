@@ -8,6 +8,8 @@ namespace etcdpp::server {
 namespace fs = std::filesystem;
 
 std::string encode_entry_data(const Entry& entry) {
+  // Proposals carry no index or term yet (zero fields are not encoded): no copy needed.
+  if (entry.index == 0 && entry.term == 0) return encode_entry(entry);
   Entry e = entry;
   e.index = 0;
   e.term = 0;
@@ -182,7 +184,7 @@ std::optional<Recovered> recover(const DurableOptions& options, std::string& err
       if (e.index <= commit) r.applied_index = e.index;
       continue;
     }
-    auto entry = decode_entry(encode_entry_record(e.index, e.term, e.data), error);
+    auto entry = decode_entry_data(e.data, e.index, e.term, error);
     if (!entry) {
       error = "WAL in " + wal_dir.string() + ": " + error;
       return std::nullopt;

@@ -41,15 +41,19 @@ std::string encode_entry(const Entry& entry) {
   return msg.SerializeAsString();
 }
 
-std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
+namespace {
+
+// `position` (index, term) replaces the ones in the bytes: the data of a Raft entry has none.
+std::optional<Entry> decode(std::string_view bytes, std::string& error,
+                            std::optional<std::pair<uint64_t, uint64_t>> position) {
   pb::Entry msg;
   if (!msg.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     error = "entry does not parse";
     return std::nullopt;
   }
   Entry e;
-  e.index = msg.index();
-  e.term = msg.term();
+  e.index = position ? position->first : msg.index();
+  e.term = position ? position->second : msg.term();
   e.request_id = msg.request_id();
   if (msg.has_write()) {
     const auto& p = msg.write();
@@ -95,6 +99,17 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
     return std::nullopt;
   }
   return e;
+}
+
+}  // namespace
+
+std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
+  return decode(bytes, error, std::nullopt);
+}
+
+std::optional<Entry> decode_entry_data(std::string_view data, uint64_t index, uint64_t term,
+                                       std::string& error) {
+  return decode(data, error, std::make_pair(index, term));
 }
 
 namespace {

@@ -55,6 +55,9 @@ bool changes_voters(const Entry& entry);
 
 std::string encode_entry(const Entry& entry);
 std::optional<Entry> decode_entry(std::string_view bytes, std::string& error);
+// Decodes the data of the Raft entry at (`index`, `term`): an Entry encoded without them.
+std::optional<Entry> decode_entry_data(std::string_view data, uint64_t index, uint64_t term,
+                                       std::string& error);
 
 struct ApplyResult {
   std::optional<store::Result<store::Event>> write;  // for a write

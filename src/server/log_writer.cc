@@ -98,7 +98,7 @@ std::string LogWriter::append_entry(uint64_t index, uint64_t term, std::string_v
   auto err = wal_.append(wal::Record{kEntryRecord, encode_entry_record(index, term, data)});
   if (!err.empty()) return err;
   // The record may have started a new segment: it belongs to the last one.
-  uint64_t& max_index = max_entry_by_segment_[wal_.segment_first_records().back()];
+  uint64_t& max_index = max_entry_by_segment_[wal_.current_segment_first_record()];
   max_index = std::max(max_index, index);
   return {};
 }

@@ -553,8 +553,7 @@ void Member::apply_one(const raft::Entry& raft_entry) {
   applied_index_ = raft_entry.index;
   if (raft_entry.data.empty()) return;  // a new leader's empty entry
   std::string error;
-  auto entry =
-      decode_entry(encode_entry_record(raft_entry.index, raft_entry.term, raft_entry.data), error);
+  auto entry = decode_entry_data(raft_entry.data, raft_entry.index, raft_entry.term, error);
   if (!entry) {
     fatal("committed entry " + std::to_string(raft_entry.index) + " cannot be decoded: " + error);
     return;

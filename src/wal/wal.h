@@ -70,6 +70,8 @@ class Wal {
   // Bytes cut from a torn tail when the log was opened (0 when it was clean).
   uint64_t repaired_bytes() const { return repaired_bytes_; }
   size_t segment_count() const { return segments_.size(); }
+  // The number of the first record of the segment being written.
+  uint64_t current_segment_first_record() const { return segments_.back().first_record; }
   // The number of the first record of each segment, oldest first (segment i holds records
   // [first(i), first(i+1))). The last one is the segment being written.
   std::vector<uint64_t> segment_first_records() const {

@@ -44,13 +44,9 @@ Reply PeerApi::raft_messages(http::ServerRequest& req, const asio::ip::tcp::endp
     }
   }
   std::vector<std::string> sender_urls;
-  std::string_view urls = req["X-PeerURLs"];
-  while (!urls.empty()) {
-    auto comma = urls.find(',');
-    std::string_view one = urls.substr(0, comma);
-    std::string parse_error;
-    if (!one.empty() && http::parse_url(one, parse_error)) sender_urls.emplace_back(one);
-    urls = comma == std::string_view::npos ? std::string_view{} : urls.substr(comma + 1);
+  std::string urls_error;
+  if (auto urls = http::parse_url_list(req["X-PeerURLs"], urls_error)) {
+    for (const auto& u : *urls) sender_urls.push_back(u.text);
   }
   if (from) raft_connections_[remote] = *from;
   member_.receive(std::move(*messages), from.value_or(0), sender_urls);
