@@ -2,9 +2,11 @@
 // environment and the file system to the libraries.
 #include "base/clock.h"
 #include "base/log.h"
+#include "cmd/discovery_bootstrap.h"
 #include "cmd/flags.h"
-#include "cmd/initial_cluster.h"
 #include "cmd/run_member.h"
+#include "discovery/initial_cluster.h"
+#include "proxy/cluster_file.h"
 #include "proxy/proxy_server.h"
 
 #include <sys/resource.h>
@@ -61,13 +63,28 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
   cfg.data_dir = data_dir;
   std::string error;
   cfg.listen_urls = *etcdpp::http::parse_url_list(f.get("listen-client-urls"), error);
-  auto cluster = etcdpp::cmd::parse_initial_cluster(f.get("initial-cluster"), error);
-  if (!cluster) {
-    std::fprintf(stderr, "invalid value \"%s\" for flag -initial-cluster: %s\n",
-                 f.get("initial-cluster").c_str(), error.c_str());
-    return 2;
+  if (!f.get("discovery").empty()) {
+    auto file = etcdpp::proxy::read_cluster_file(data_dir / "proxy");
+    if (file.exists) {
+      // The cluster file holds what the proxy learned since; the token served its purpose.
+      ETCDPP_LOG_WARN(
+          "discovery token ignored since the proxy has already been initialized. Valid "
+          "cluster file found at {}",
+          (data_dir / "proxy" / "cluster").string());
+    } else {
+      // Blocks until the token is complete (the proxy does not listen meanwhile, as etcd).
+      int code = etcdpp::cmd::discover_proxy_peers(f, cfg.initial_peer_urls);
+      if (code != 0) return code;
+    }
+  } else {
+    auto cluster = etcdpp::discovery::parse_initial_cluster(f.get("initial-cluster"), error);
+    if (!cluster) {
+      std::fprintf(stderr, "invalid value \"%s\" for flag -initial-cluster: %s\n",
+                   f.get("initial-cluster").c_str(), error.c_str());
+      return 2;
+    }
+    cfg.initial_peer_urls = etcdpp::discovery::all_peer_urls(*cluster);
   }
-  cfg.initial_peer_urls = etcdpp::cmd::all_peer_urls(*cluster);
   using ms = std::chrono::milliseconds;
   cfg.failure_wait = ms(f.get_uint("proxy-failure-wait"));
   cfg.refresh_interval = ms(f.get_uint("proxy-refresh-interval"));
@@ -92,6 +109,9 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
 // Whether the flags clearly ask for a member: --proxy off given explicitly, or member-only
 // bootstrap flags (joining, peer URLs) set.
 bool asks_for_member(const FlagValues& f) {
+  // A member that fell back to a proxy (complete discovery token) restarts as that proxy with
+  // the same flags (etcd 3.4 cannot: it left a member dir behind).
+  if (!f.get("discovery").empty() && f.get("discovery-fallback") == "proxy") return false;
   return (f.is_set("proxy") && f.get("proxy") == "off") ||
          f.get("initial-cluster-state") == "existing" || f.is_set("listen-peer-urls") ||
          f.is_set("initial-advertise-peer-urls");
@@ -135,7 +155,7 @@ int main(int argc, char** argv) {
             "the server is already initialized as member before, starting as etcd member...");
       }
       raise_fd_limit();
-      return etcdpp::cmd::run_member(f, data_dir);
+      return etcdpp::cmd::run_member(f, data_dir);  // a restart: discovery is not asked again
     case DataDirKind::proxy:
       warn_about_stray_entries(data_dir);
       if (asks_for_member(f)) {
@@ -157,7 +177,11 @@ int main(int argc, char** argv) {
   }
   if (proxy_flag == "off") {
     raise_fd_limit();
-    return etcdpp::cmd::run_member(f, data_dir);
+    int code = etcdpp::cmd::run_member(f, data_dir);
+    if (code != etcdpp::cmd::kFallBackToProxy) return code;
+    // The discovery token is complete: serve as a read-write proxy in front of its cluster
+    // (etcd does so even when --proxy readonly was meant).
+    return start_proxy(f, data_dir, false);
   }
   return start_proxy(f, data_dir, proxy_flag == "readonly");
 }

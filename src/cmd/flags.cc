@@ -2,6 +2,7 @@
 
 #include "base/strings.h"
 #include "cmd/flag_table.h"
+#include "discovery/discovery_url.h"
 #include "http/url.h"
 
 #include <boost/program_options.hpp>
@@ -53,7 +54,9 @@ std::string unsupported_reason(std::string_view name) {
       name.find("crl") != std::string_view::npos || name == "cipher-suites") {
     return "TLS is not supported yet";
   }
-  if (name.rfind("discovery", 0) == 0) return "discovery is not supported yet";
+  if (name.rfind("discovery-srv", 0) == 0) {
+    return "DNS SRV discovery is not supported yet; use --discovery or --initial-cluster";
+  }
   if (name == "cors") return "only the default \"*\" is supported";
   if (name == "config-file")
     return "configuration files are not supported yet; use flags or ETCD_* variables";
@@ -80,6 +83,33 @@ std::string validate_values(const FlagValues& f) {
   if (!one_of("proxy", {"off", "readonly", "on"})) return invalid(f, "proxy", "invalid value");
   if (!one_of("discovery-fallback", {"exit", "proxy"})) {
     return invalid(f, "discovery-fallback", "invalid value");
+  }
+  if (f.is_set("proxy-fallback") && !one_of("proxy-fallback", {"exit", "proxy"})) {
+    return invalid(f, "proxy-fallback", "invalid value");
+  }
+  if (f.is_set("proxy-fallback") && f.is_set("discovery-fallback") &&
+      f.get("proxy-fallback") != f.get("discovery-fallback")) {
+    return "--proxy-fallback (the older name of --discovery-fallback) and --discovery-fallback "
+           "disagree: give one of them";
+  }
+  int bootstrap_sources = (f.is_set("initial-cluster") ? 1 : 0) +
+                          (f.get("discovery").empty() ? 0 : 1) +
+                          (f.get("discovery-srv").empty() ? 0 : 1);
+  if (bootstrap_sources > 1) {
+    return "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", "
+           "\"discovery\" or \"discovery-srv\"";
+  }
+  if (!f.get("discovery").empty()) {
+    std::string error;
+    if (!discovery::parse_discovery_url(f.get("discovery"), error)) {
+      return invalid(f, "discovery", error);
+    }
+  }
+  if (!f.get("discovery-proxy").empty()) {
+    std::string error;
+    if (!discovery::parse_discovery_proxy(f.get("discovery-proxy"), error)) {
+      return invalid(f, "discovery-proxy", error);
+    }
   }
   if (!one_of("initial-cluster-state", {"new", "existing"})) {
     return invalid(f, "initial-cluster-state", "invalid value");
@@ -224,6 +254,10 @@ ParseOutcome parse_flags(const std::vector<std::string>& raw_args,
   }
 
   if (auto error = validate_values(f); !error.empty()) return usage_error(error);
+  if (f.is_set("proxy-fallback")) {
+    f.values["discovery-fallback"] = f.values["proxy-fallback"];
+    f.set_by["discovery-fallback"] = f.set_by["proxy-fallback"];
+  }
   for (const auto& spec : flag_table()) {
     std::string name(spec.name);
     if (!f.is_set(name)) continue;
@@ -234,7 +268,7 @@ ParseOutcome parse_flags(const std::vector<std::string>& raw_args,
                              (spec.help.find("(v3)") != std::string_view::npos
                                   ? "etcdpp serves the v2 API only"
                                   : "it matters only to settings etcdpp does not have yet "
-                                    "(Raft clustering) or to a member while this is a proxy"));
+                                    "or to a member while this is a proxy"));
     } else if (spec.support == FlagSupport::unsupported && f.values[name] != spec.default_value) {
       return usage_error("etcdpp: " + source_of(f, name) +
                          " is not supported: " + unsupported_reason(name));
@@ -245,7 +279,8 @@ ParseOutcome parse_flags(const std::vector<std::string>& raw_args,
 
 std::string usage_text() {
   std::string text =
-      "Usage:\n\n  etcdpp [flags]\n    Start an etcd v2 proxy (--proxy on|readonly).\n\n"
+      "Usage:\n\n  etcdpp [flags]\n    Start an etcd v2 member, or a v2 proxy with --proxy "
+      "on|readonly.\n\n"
       "  etcdpp --version\n    Show the version of etcdpp.\n\n  etcdpp -h | --help\n"
       "    Show the help information about etcdpp.\n\n"
       "Every flag can also be given as an ETCD_* environment variable (ETCD_PROXY=on); a flag\n"

@@ -5,7 +5,9 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "client/members.h"
-#include "cmd/initial_cluster.h"
+#include "cmd/discovery_bootstrap.h"
+#include "cmd/run_until_done.h"
+#include "discovery/initial_cluster.h"
 #include "server/member.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -41,21 +43,36 @@ int unsupported(const std::string& message) {
   return 2;
 }
 
-// Fills in how a new data dir starts: the members of a new cluster, or the identity of a
-// member joining a running one (asked from the cluster's peers). 0, or the exit code.
+// Fills in how a new data dir starts: the members of a new cluster (from --initial-cluster or
+// the discovery service), or the identity of a member joining a running one (asked from the
+// cluster's peers). 0, kFallBackToProxy, or the exit code.
 int configure_bootstrap(const FlagValues& f, const std::string& name,
                         const std::vector<http::Url>& advertise_peer, server::MemberConfig& cfg,
                         asio::io_context& io) {
   std::string error;
-  auto cluster = parse_initial_cluster(f.get("initial-cluster"), error);
+  std::string cluster_text = f.get("initial-cluster");
+  const char* source = "--initial-cluster";
+  if (!f.get("discovery").empty()) {
+    if (f.get("initial-cluster-state") == "existing") {
+      return flag_error("discovery URL should not be set when joining existing initial cluster");
+    }
+    // As etcd: the discovery URL is the cluster token (it feeds the member and cluster ids).
+    cfg.cluster_token = f.get("discovery");
+    int code = join_discovery_cluster(f, name, advertise_peer, cfg.cluster_token, io, cluster_text);
+    if (code != 0) return code;
+    source = "the discovery service";
+  }
+  auto cluster = discovery::parse_initial_cluster(cluster_text, error);
   if (!cluster) {
     std::fprintf(stderr, "invalid value \"%s\" for flag -initial-cluster: %s\n",
-                 f.get("initial-cluster").c_str(), error.c_str());
+                 cluster_text.c_str(), error.c_str());
     return 2;
   }
   auto self = cluster->find(name);
   if (self == cluster->end()) {
-    ETCDPP_LOG_ERROR("couldn't find local name \"{}\" in the initial cluster configuration", name);
+    ETCDPP_LOG_ERROR(
+        "couldn't find local name \"{}\" in the initial cluster configuration (from {})", name,
+        source);
     return 1;
   }
   std::vector<http::Url> mine = self->second;
@@ -64,7 +81,7 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
   std::sort(advertised.begin(), advertised.end());
   if (mine != advertised) {
     return flag_error(
-        "--initial-cluster has " + name + "=" +
+        std::string(source) + " has " + name + "=" +
         fmt::format("{}", fmt::join(url_texts(self->second), ",")) +
         " but missing from --initial-advertise-peer-urls=" + f.get("initial-advertise-peer-urls"));
   }
@@ -88,16 +105,12 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
         name);
     return 1;
   }
-  client::MembersAnswer answer;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        answer = co_await client::fetch_members(
+  auto answer =
+      run_until_done<client::MembersAnswer>(io, [&]() -> asio::awaitable<client::MembersAnswer> {
+        client::MembersAnswer a = co_await client::fetch_members(
             others, std::nullopt, std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
-      },
-      asio::detached);
-  io.run();
-  io.restart();
+        co_return a;
+      });
   if (!answer.ok) {
     ETCDPP_LOG_ERROR("cannot fetch the cluster's members from its peers to join it: {}",
                      fmt::join(answer.errors, "; "));
@@ -138,7 +151,9 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   if (!listen_client || !listen_peer || !advertise_client || !advertise_peer) {
     return flag_error(error);
   }
-  if (f.is_set("listen-client-urls") && !f.is_set("advertise-client-urls")) {
+  // A member that may fall back to a proxy need not advertise client URLs (as etcd).
+  bool may_become_proxy = !f.get("discovery").empty() && f.get("discovery-fallback") == "proxy";
+  if (f.is_set("listen-client-urls") && !f.is_set("advertise-client-urls") && !may_become_proxy) {
     return flag_error(
         "--advertise-client-urls is required when --listen-client-urls is set explicitly");
   }

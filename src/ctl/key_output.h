@@ -2,6 +2,8 @@
 // How etcdctl v2 prints keys API answers: the Go client's Response re-encoded (json), its
 // "simple" and "extended" forms, ls listings, and v2 errors ("Error:  100: Key not found
 // (/a) [7]").
+#include "client/keys_response.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,36 +12,10 @@
 
 namespace etcdpp::ctl {
 
-struct KeyNode {
-  std::string key;
-  bool dir = false;
-  std::string value;
-  std::optional<std::vector<KeyNode>> nodes;
-  uint64_t created_index = 0;
-  uint64_t modified_index = 0;
-  std::optional<std::string> expiration;  // as the server sent it (RFC 3339)
-  int64_t ttl = 0;
-};
-
-struct KeyResponse {
-  std::string action;
-  std::optional<KeyNode> node;
-  std::optional<KeyNode> prev_node;
-  uint64_t index = 0;  // X-Etcd-Index
-};
-
-struct KeyError {
-  int code = 0;
-  std::string message;
-  std::string cause;
-  uint64_t index = 0;
-  // etcdctl's line: "<code>: <message> (<cause>) [<index>]"
-  std::string text() const;
-};
-
-// Parses a keys API answer body: a response, or an error (nullopt, `error` filled).
-std::optional<KeyResponse> parse_key_response(std::string_view body, uint64_t etcd_index,
-                                              std::optional<KeyError>& error);
+using client::KeyError;
+using client::KeyNode;
+using client::KeyResponse;
+using client::parse_key_response;
 
 // The Go client's Response as etcdctl -o json prints it (field order and nulls included).
 std::string response_json(const KeyResponse& r);

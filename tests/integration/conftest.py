@@ -330,6 +330,7 @@ class EtcdppMember:
         self.log_path = str(tmp_path / f"{name}.log")
         self.initial_cluster = None  # default: just this member
         self.state = "new"
+        self.discovery = None  # a discovery URL replaces --initial-cluster(-state)
 
     @property
     def client_url(self):
@@ -344,9 +345,10 @@ class EtcdppMember:
                 "--listen-client-urls", self.client_url,
                 "--advertise-client-urls", self.client_url,
                 "--listen-peer-urls", self.peer_url,
-                "--initial-advertise-peer-urls", self.peer_url,
-                "--initial-cluster", self.initial_cluster or f"{self.name}={self.peer_url}",
-                "--initial-cluster-state", self.state] + self.extra
+                "--initial-advertise-peer-urls", self.peer_url] + (
+                    ["--discovery", self.discovery] if self.discovery else
+                    ["--initial-cluster", self.initial_cluster or f"{self.name}={self.peer_url}",
+                     "--initial-cluster-state", self.state]) + self.extra
 
     def start(self, wait=True):
         self.process = Process(self.args(), self.log_path)

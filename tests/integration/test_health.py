@@ -146,8 +146,10 @@ def test_bad_flags_exit_2(tmp_path):
     for args, message in [(["--bogus"], "flag provided but not defined: -bogus"),
                           (["--proxy", "maybe"], 'invalid value "maybe" for flag -proxy'),
                           (["--proxy", "on", "--proxy", "on"], "more than once"),
-                          (["--proxy", "on", "--discovery", "http://127.0.0.1:1/t"],
-                           "discovery is not supported yet"),
+                          (["--proxy", "on", "--discovery-srv", "example.com"],
+                           "DNS SRV discovery is not supported yet"),
+                          (["--proxy", "on", "--discovery", "https://127.0.0.1:1/t"],
+                           "speaks only http:// to a discovery service"),
                           (["--force-new-cluster"], "--force-new-cluster is not supported yet")]:
         r = subprocess.run([ETCDPP_BIN] + args, capture_output=True, text=True, timeout=10,
                            cwd=tmp_path)

@@ -1,5 +1,5 @@
 #include "cmd/flags.h"
-#include "cmd/initial_cluster.h"
+#include "discovery/initial_cluster.h"
 
 #include <gtest/gtest.h>
 
@@ -120,9 +120,39 @@ TEST(FlagsTest, UnsupportedFlagsAreRejected) {
   auto r = parse({"--cert-file", "/x.pem"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("TLS is not supported yet"), std::string::npos);
-  auto d = parse({"--discovery", "http://127.0.0.1:1/x"});
+  auto d = parse({"--discovery-srv", "example.com"});
   EXPECT_EQ(d.exit_code, 2);
-  EXPECT_NE(d.err.find("discovery is not supported yet"), std::string::npos);
+  EXPECT_NE(d.err.find("DNS SRV discovery is not supported yet"), std::string::npos);
+}
+
+TEST(FlagsTest, DiscoveryFlags) {
+  auto ok = parse({"--discovery", "http://127.0.0.1:1/v2/keys/_etcd/registry/t"});
+  ASSERT_EQ(ok.exit_code, -1) << ok.err;
+  EXPECT_EQ(ok.flags.get("discovery-fallback"), "proxy");
+  // etcd's conflict check between the bootstrap sources.
+  auto both = parse({"--discovery", "http://127.0.0.1:1/t", "--initial-cluster", "a=http://h:1"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("multiple discovery or bootstrap flags are set"), std::string::npos);
+  // A URL etcdpp cannot use is refused at once, not after a minute of retries.
+  auto tls = parse({"--discovery", "https://discovery.example/abc"});
+  EXPECT_EQ(tls.exit_code, 2);
+  EXPECT_NE(tls.err.find("only http://"), std::string::npos);
+  auto no_token = parse({"--discovery", "http://127.0.0.1:1/"});
+  EXPECT_EQ(no_token.exit_code, 2);
+  EXPECT_NE(no_token.err.find("names no token"), std::string::npos);
+  // The etcd 2.x name of --discovery-fallback.
+  auto old = parse({"--proxy-fallback", "exit"});
+  ASSERT_EQ(old.exit_code, -1) << old.err;
+  EXPECT_EQ(old.flags.get("discovery-fallback"), "exit");
+  auto old_env = parse({}, {"ETCD_PROXY_FALLBACK=exit"});
+  EXPECT_EQ(old_env.flags.get("discovery-fallback"), "exit");
+  EXPECT_EQ(parse({"--proxy-fallback", "maybe"}).exit_code, 2);
+  auto clash = parse({"--proxy-fallback", "exit", "--discovery-fallback", "proxy"});
+  EXPECT_EQ(clash.exit_code, 2);
+  EXPECT_NE(clash.err.find("disagree"), std::string::npos);
+  auto bad_proxy = parse({"--discovery-proxy", "http://[::1"});
+  EXPECT_EQ(bad_proxy.exit_code, 2);
+  EXPECT_NE(bad_proxy.err.find("invalid proxy address"), std::string::npos);
 }
 
 TEST(FlagsTest, LegacyFlagsWarn) {
@@ -142,6 +172,9 @@ TEST(FlagsTest, HelpAndVersion) {
   EXPECT_NE(v.out.find("etcdpp Version:"), std::string::npos);
 }
 
+using discovery::all_peer_urls;
+using discovery::parse_initial_cluster;
+
 TEST(InitialClusterTest, Parses) {
   std::string error;
   auto c = parse_initial_cluster(
@@ -154,6 +187,9 @@ TEST(InitialClusterTest, Parses) {
   EXPECT_EQ(all_peer_urls(*c).size(), 3u);
   EXPECT_FALSE(parse_initial_cluster("m1", error));
   EXPECT_FALSE(parse_initial_cluster("m1=ftp://x:1", error));
+  // What a member registers with a discovery service: etcd's URLsMap.String().
+  EXPECT_EQ(discovery::format_initial_cluster(*c),
+            "m1=http://127.0.0.1:2380,m1=http://127.0.0.1:2480,m2=http://127.0.0.1:2381");
 }
 
 }  // namespace

@@ -151,7 +151,11 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
     co_return kept;
   }
   Reply reply;
-  if (under(path, "/v2/members")) {
+  if (path == "/new") {
+    reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
+      discovery_.handle(req.method_string(), query, req[bhttp::field::host], std::move(done));
+    });
+  } else if (under(path, "/v2/members")) {
     reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
       members_.handle(req.method_string(), path, req[bhttp::field::content_type], req.body(),
                       std::move(done));

@@ -1,8 +1,10 @@
 #pragma once
 // A member's client listener (etcd's v2 client handler): /v2/keys, /v2/members, /v2/machines,
-// /v2/stats/*, /version, /health, /metrics; CORS headers on every answer (etcd 3.4's default
+// /v2/stats/*, /version, /health, /metrics, and the discovery service's /new; CORS headers on every
+// answer (etcd 3.4's default
 // --cors=*), OPTIONS answered locally, non-canonical paths redirected (301), anything else
 // 404 — each with etcd's bytes.
+#include "api/v2/discovery_service.h"
 #include "api/v2/keys_api.h"
 #include "api/v2/member_metrics.h"
 #include "api/v2/members_api.h"
@@ -22,7 +24,7 @@ inline constexpr const char* kEtcdClusterVersion = "3.4.0";
 class ClientApi final : public http::ConnectionHandler {
  public:
   explicit ClientApi(server::Member& member)
-      : member_(member), keys_(member), members_(member), metrics_(member) {}
+      : member_(member), keys_(member), members_(member), discovery_(member), metrics_(member) {}
 
   boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
                                       http::ServerRequest& req,
@@ -43,6 +45,7 @@ class ClientApi final : public http::ConnectionHandler {
   server::Member& member_;
   KeysApi keys_;
   MembersApi members_;
+  DiscoveryService discovery_;
   MemberMetrics metrics_;
   http::DateCache dates_;
 };

@@ -1,8 +1,8 @@
-#include "cmd/initial_cluster.h"
+#include "discovery/initial_cluster.h"
 
 #include <algorithm>
 
-namespace etcdpp::cmd {
+namespace etcdpp::discovery {
 
 std::optional<InitialCluster> parse_initial_cluster(std::string_view text, std::string& error) {
   InitialCluster out;
@@ -27,6 +27,17 @@ std::optional<InitialCluster> parse_initial_cluster(std::string_view text, std::
   return out;
 }
 
+std::string format_initial_cluster(const InitialCluster& cluster) {
+  std::vector<std::string> pairs;
+  for (const auto& [name, urls] : cluster) {
+    for (const auto& u : urls) pairs.push_back(name + "=" + u.text);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  std::string out;
+  for (const auto& p : pairs) out += (out.empty() ? "" : ",") + p;
+  return out;
+}
+
 std::vector<http::Url> all_peer_urls(const InitialCluster& cluster) {
   std::vector<http::Url> out;
   for (const auto& [_, urls] : cluster) out.insert(out.end(), urls.begin(), urls.end());
@@ -35,4 +46,4 @@ std::vector<http::Url> all_peer_urls(const InitialCluster& cluster) {
   return out;
 }
 
-}  // namespace etcdpp::cmd
+}  // namespace etcdpp::discovery
