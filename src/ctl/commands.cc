@@ -1,5 +1,6 @@
 #include "ctl/commands.h"
 
+#include "ctl/help.h"
 #include "ctl/key_output.h"
 
 #include <boost/json/parse.hpp>
@@ -81,8 +82,7 @@ bool int_flag(const CommandArgs& args, const std::string& name, std::string& out
     if (!std::isdigit(static_cast<unsigned char>(c))) {
       // As urfave/cli: the complaint and the usage on stdout, the error on stderr.
       std::string message = "invalid value \"" + out + "\" for flag -" + name + ": parse error";
-      std::cout << "Incorrect Usage: " << message << "\n\n"
-                << "Run 'etcdppctl --help' for the commands and their options.\n";
+      std::cout << command_usage_page(args.command, message);
       std::cerr << message << "\n";
       code = kExitError;
       return false;
@@ -277,10 +277,27 @@ bool list_members(Context& ctx, std::vector<MemberRow>& out, int& code) {
 
 }  // namespace
 
+std::optional<std::string> member_args_error(const CommandArgs& args) {
+  const auto& pos = args.positional;
+  std::string sub = pos.empty() ? "" : pos[0];
+  if (sub == "list" && pos.size() != 1) return "No arguments accepted";
+  if (sub == "add" && pos.size() != 3) return "Provide a name and a single member peerURL";
+  if (sub == "remove" && pos.size() != 2) return "Provide a single member ID";
+  if (sub == "update" && pos.size() != 3) {
+    return "Provide an ID and a list of comma separated peerURL (0xabcd "
+           "http://example.com,http://example1.com)";
+  }
+  return std::nullopt;
+}
+
 int run_member_command(const CommandArgs& args, Context& ctx) {
   const auto& pos = args.positional;
   std::string sub = pos.empty() ? "" : pos[0];
   int code = kExitSuccess;
+  if (auto error = member_args_error(args)) {
+    std::cerr << *error << "\n";
+    return kExitError;
+  }
   if (sub == "list") {
     std::vector<MemberRow> members;
     if (!list_members(ctx, members, code)) return code;
@@ -308,10 +325,6 @@ int run_member_command(const CommandArgs& args, Context& ctx) {
     return kExitSuccess;
   }
   if (sub == "add") {
-    if (pos.size() != 3) {
-      std::cerr << "Provide a name and a single member peerURL\n";
-      return kExitError;
-    }
     const std::string& name = pos[1];
     std::string body = "{\"peerURLs\":[\"" + pos[2] + "\"]}";
     HttpAnswer answer;
@@ -340,10 +353,6 @@ int run_member_command(const CommandArgs& args, Context& ctx) {
     return kExitSuccess;
   }
   if (sub == "remove") {
-    if (pos.size() != 2) {
-      std::cerr << "Provide a single member ID\n";
-      return kExitError;
-    }
     std::vector<MemberRow> members;
     if (!list_members(ctx, members, code)) return code;
     bool found = std::any_of(members.begin(), members.end(),
@@ -366,11 +375,6 @@ int run_member_command(const CommandArgs& args, Context& ctx) {
     return kExitSuccess;
   }
   if (sub == "update") {
-    if (pos.size() != 3) {
-      std::cerr << "Provide an ID and a list of comma separated peerURL (0xabcd "
-                   "http://example.com,http://example1.com)\n";
-      return kExitError;
-    }
     std::vector<std::string> urls;
     std::string_view rest = pos[2];
     while (!rest.empty()) {

@@ -4,6 +4,7 @@
 #include "ctl/v2_client.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ inline constexpr int kExitServerError = 4;
 inline constexpr int kExitClusterNotHealthy = 5;
 
 struct CommandArgs {
+  std::string command;  // as given: get, set, …, member
   std::vector<std::string> positional;
   std::map<std::string, std::string> flags;  // bool flags hold "true" / "false"
   bool flag(const std::string& name) const {
@@ -36,6 +38,9 @@ struct Context {
 
 int run_keys_command(const std::string& command, const CommandArgs& args, Context& ctx);
 int run_member_command(const CommandArgs& args, Context& ctx);
+// What etcdctl says when a member subcommand has the wrong arguments (checked before the
+// cluster is contacted), or nullopt.
+std::optional<std::string> member_args_error(const CommandArgs& args);
 int run_cluster_health(const CommandArgs& args, Context& ctx);
 // watch and exec-watch: long-polls (?wait=true), one change at a time, continuing from the
 // index after the last one seen.

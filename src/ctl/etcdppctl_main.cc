@@ -6,6 +6,7 @@
 // Boost.Program_options cannot express the global/command split with flags after
 // positional arguments.
 #include "ctl/commands.h"
+#include "ctl/help.h"
 
 #include <cstdlib>
 #include <iostream>
@@ -40,6 +41,7 @@ COMMANDS:
    member          member add, remove, update and list
    watch           watch a key for changes
    exec-watch      watch a key for changes and exec an executable
+   help, h         Shows a list of commands or help for one command
 
 GLOBAL OPTIONS:
    --no-sync                   don't synchronize cluster information before sending request
@@ -103,9 +105,69 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
+// A bad global flag, as etcdctl: the error on stderr, then on stdout "Incorrect Usage." (sic)
+// with the error and the main help page.
 int usage_error(const std::string& message) {
-  std::cerr << "Incorrect Usage: " << message << "\n\n" << kUsage;
+  std::cerr << message << "\n";
+  std::cout << "Incorrect Usage. " << message << "\n\n" << kUsage;
   return kExitError;
+}
+
+// A bad flag of a command: the same with "Incorrect Usage:" and the command's help page.
+int command_usage_error(const std::string& command, const std::string& message) {
+  std::cerr << message << "\n";
+  std::cout << command_usage_page(command, message);
+  return kExitError;
+}
+
+bool is_help_flag(const std::string& a) {
+  return a == "-h" || a == "--h" || a == "-help" || a == "--help";
+}
+
+// Whether a help flag comes before "--" in args[from..].
+bool asks_help(const std::vector<std::string>& args, size_t from) {
+  for (size_t k = from; k < args.size() && args[k] != "--"; ++k) {
+    if (is_help_flag(args[k])) return true;
+  }
+  return false;
+}
+
+// `help [topic]`, `<command> -h|--help`, and the member sub-app's help (`member`, `member
+// help [sub]`, `member <sub> -h`, an unknown subcommand). Returns the exit status when the
+// request was for help, nullopt otherwise. `i` indexes the argument after the command.
+std::optional<int> answer_help(const std::string& command, const std::vector<std::string>& args,
+                               size_t i) {
+  auto show = [](const std::optional<std::string>& page, const std::string& topic) {
+    if (!page) {
+      std::cerr << no_help_topic(topic);
+      return kExitNoHelpTopic;
+    }
+    std::cout << *page;
+    return kExitSuccess;
+  };
+  if (command == "help" || command == "h") {
+    if (i >= args.size()) {
+      std::cout << kUsage;
+      return kExitSuccess;
+    }
+    return show(command_help(args[i]), args[i]);
+  }
+  if (command == "member") {
+    if (i >= args.size() || is_help_flag(args[i])) return show(command_help("member"), command);
+    const std::string& sub = args[i];
+    if (sub == "help" || sub == "h") {
+      if (i + 1 >= args.size()) {
+        std::cout << member_app_help();
+        return kExitSuccess;
+      }
+      return show(member_subcommand_help(args[i + 1]), args[i + 1]);
+    }
+    auto page = member_subcommand_help(sub);
+    if (!page || asks_help(args, i + 1)) return show(page, sub);
+    return std::nullopt;
+  }
+  if (command_help(command) && asks_help(args, i)) return show(command_help(command), command);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -176,12 +238,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::string command = args[i++];
+  // Help pages need no cluster: answered before anything is sent.
+  if (auto code = answer_help(command, args, i)) return *code;
   const auto* flags = command_flags(command);
   if (!flags) {
     std::cerr << "No help topic for '" << command << "'\n";
     return 3;
   }
   CommandArgs cargs;
+  cargs.command = command;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") {
@@ -207,8 +272,7 @@ int main(int argc, char** argv) {
         cargs.positional.push_back(a);
         continue;
       }
-      std::cerr << "Incorrect Usage: flag provided but not defined: -" << name << "\n";
-      return kExitError;
+      return command_usage_error(command, "flag provided but not defined: -" + name);
     }
     if (spec->second) {
       cargs.flags[name] = inline_value.value_or("true");
@@ -217,7 +281,13 @@ int main(int argc, char** argv) {
     } else if (i + 1 < args.size()) {
       cargs.flags[name] = args[++i];
     } else {
-      std::cerr << "Incorrect Usage: flag needs an argument: -" << name << "\n";
+      return command_usage_error(command, "flag needs an argument: -" + name);
+    }
+  }
+
+  if (command == "member") {
+    if (auto error = member_args_error(cargs)) {
+      std::cerr << *error << "\n";
       return kExitError;
     }
   }
