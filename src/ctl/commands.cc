@@ -28,12 +28,21 @@ std::string keys_target(std::string key) {
   return "/v2/keys" + url_escape(key, true);
 }
 
-void add_param(std::string& query, std::string_view name, std::string_view value) {
-  query += query.empty() ? "" : "&";
-  query += name;
-  query += "=";
-  query += url_escape(value, false);
+// Query parameters and form bodies as the Go client builds them (url.Values): a name set
+// once, encoded sorted by name with QueryEscape (space as '+'). Same bytes as etcdctl on the
+// wire and in --debug.
+using Values = std::map<std::string, std::string>;
+
+std::string encode(const Values& values) {
+  std::string out;
+  for (const auto& [name, value] : values) {
+    out += out.empty() ? "" : "&";
+    out += query_escape(name) + "=" + query_escape(value);
+  }
+  return out;
 }
+
+std::string bool_text(bool b) { return b ? "true" : "false"; }
 
 int fail(const std::string& message, int code) {
   std::cerr << "Error:  " << message << "\n";
@@ -47,12 +56,15 @@ int cluster_failure(const ClusterError& error) {
 
 // Sends a keys API request; prints the error and returns its exit status when it failed.
 std::optional<KeyResponse> keys_call(Context& ctx, std::string_view method,
-                                     const std::string& target, const std::string& query,
-                                     const std::string& form, int& code) {
+                                     const std::string& target, const Values& params,
+                                     const Values& form, int& code) {
   HttpAnswer answer;
   ClusterError cerr;
+  std::string query = encode(params);
   std::string full = query.empty() ? target : target + "?" + query;
-  if (!ctx.client.call(method, full, form, form.empty() ? "" : kForm, answer, cerr)) {
+  // PUT and POST carry a form body (possibly empty), as the Go client's set and create.
+  bool with_form = method == "PUT" || method == "POST";
+  if (!ctx.client.call(method, full, encode(form), with_form ? kForm : "", answer, cerr)) {
     code = cluster_failure(cerr);
     return std::nullopt;
   }
@@ -120,31 +132,40 @@ const std::map<std::string, bool>* command_flags(const std::string& command) {
   return it == table.end() ? nullptr : &it->second;
 }
 
+std::string canonical_flag(const std::string& command, const std::string& name) {
+  // etcdctl's one-letter aliases.
+  static const std::map<std::pair<std::string, std::string>, std::string> aliases = {
+      {{"get", "q"}, "quorum"},      {{"ls", "q"}, "quorum"},
+      {{"ls", "r"}, "recursive"},    {{"rm", "r"}, "recursive"},
+      {{"watch", "r"}, "recursive"}, {{"exec-watch", "r"}, "recursive"},
+      {{"watch", "f"}, "forever"},   {{"cluster-health", "f"}, "forever"},
+  };
+  auto it = aliases.find({command, name});
+  return it == aliases.end() ? name : it->second;
+}
+
 int run_keys_command(const std::string& command, const CommandArgs& args, Context& ctx) {
   int code = kExitSuccess;
   std::string ttl;
   if (!int_flag(args, "ttl", ttl, code)) return code;
   const std::string& key = args.positional.empty() ? std::string("/") : args.positional[0];
-  std::string query;
-  std::string form;
-  if (command == "get") {
-    if (!need(args, 0, "key required", code)) return code;
-    if (args.flag("sort")) add_param(query, "sorted", "true");
-    if (args.flag("quorum")) add_param(query, "quorum", "true");
-    auto r = keys_call(ctx, "GET", keys_target(key), query, "", code);
+  Values params;
+  Values form;
+  if (command == "get" || command == "ls") {
+    if (command == "get" && !need(args, 0, "key required", code)) return code;
+    // The Go client's get: all three parameters, always.
+    params["quorum"] = bool_text(args.flag("quorum"));
+    params["recursive"] = bool_text(command == "ls" && args.flag("recursive"));
+    params["sorted"] = bool_text(args.flag("sort"));
+    auto r = keys_call(ctx, "GET", keys_target(key), params, {}, code);
     if (!r) return code;
-    if (r->node && r->node->dir) {
-      std::cerr << r->node->key << ": is a directory\n";
-      return kExitError;
+    if (command == "get") {
+      if (r->node && r->node->dir) {
+        std::cerr << r->node->key << ": is a directory\n";
+        return kExitError;
+      }
+      return print_key(*r, ctx);
     }
-    return print_key(*r, ctx);
-  }
-  if (command == "ls") {
-    add_param(query, "recursive", args.flag("recursive") ? "true" : "false");
-    add_param(query, "sorted", args.flag("sort") ? "true" : "false");
-    if (args.flag("quorum")) add_param(query, "quorum", "true");
-    auto r = keys_call(ctx, "GET", keys_target(key), query, "", code);
-    if (!r) return code;
     if (ctx.output != "simple") return print_key(*r, ctx);
     if (r->node && !r->node->dir) std::cout << r->node->key << "\n";
     if (r->node) std::cout << print_ls(*r->node, true, args.flag("p"));
@@ -160,50 +181,47 @@ int run_keys_command(const std::string& command, const CommandArgs& args, Contex
       value.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
       if (value.empty()) return fail("value required", kExitError);
     }
-    add_param(form, "value", value);
-    if (!ttl.empty()) add_param(form, "ttl", ttl);
+    form["value"] = value;
+    if (!ttl.empty() && ttl != "0") form["ttl"] = ttl;
     std::string method = "PUT";
     if (command == "set") {
       std::string prev_index;
       if (!int_flag(args, "swap-with-index", prev_index, code)) return code;
-      if (!args.value("swap-with-value").empty()) {
-        add_param(form, "prevValue", args.value("swap-with-value"));
-      }
-      if (!prev_index.empty()) add_param(form, "prevIndex", prev_index);
+      if (!args.value("swap-with-value").empty())
+        params["prevValue"] = args.value("swap-with-value");
+      if (!prev_index.empty() && prev_index != "0") params["prevIndex"] = prev_index;
     } else if (command == "update") {
-      add_param(form, "prevExist", "true");
+      params["prevExist"] = "true";
     } else if (args.flag("in-order")) {
       method = "POST";
     } else {
-      add_param(form, "prevExist", "false");
+      params["prevExist"] = "false";
     }
-    auto r = keys_call(ctx, method, keys_target(key), "", form, code);
+    auto r = keys_call(ctx, method, keys_target(key), params, form, code);
     return r ? print_key(*r, ctx) : code;
   }
   if (command == "mkdir" || command == "setdir" || command == "updatedir") {
     if (!need(args, 0, "key required", code)) return code;
-    add_param(form, "dir", "true");
-    if (!ttl.empty()) add_param(form, "ttl", ttl);
-    if (command == "mkdir") add_param(form, "prevExist", "false");
-    if (command == "updatedir") add_param(form, "prevExist", "true");
-    auto r = keys_call(ctx, "PUT", keys_target(key), "", form, code);
+    params["dir"] = "true";
+    if (!ttl.empty() && ttl != "0") form["ttl"] = ttl;
+    if (command == "mkdir") params["prevExist"] = "false";
+    if (command == "updatedir") params["prevExist"] = "true";
+    auto r = keys_call(ctx, "PUT", keys_target(key), params, form, code);
     if (!r) return code;
     if (ctx.output != "simple") print_key(*r, ctx);
     return kExitSuccess;
   }
   if (command == "rm" || command == "rmdir") {
     if (!need(args, 0, "key required", code)) return code;
-    bool dir = command == "rmdir" || args.flag("dir");
-    if (dir) add_param(query, "dir", "true");
+    if (command == "rmdir" || args.flag("dir")) params["dir"] = "true";
     if (command == "rm") {
       std::string prev_index;
       if (!int_flag(args, "with-index", prev_index, code)) return code;
-      if (args.flag("recursive")) add_param(query, "recursive", "true");
-      if (!args.value("with-value").empty())
-        add_param(query, "prevValue", args.value("with-value"));
-      if (!prev_index.empty()) add_param(query, "prevIndex", prev_index);
+      if (args.flag("recursive")) params["recursive"] = "true";
+      if (!args.value("with-value").empty()) params["prevValue"] = args.value("with-value");
+      if (!prev_index.empty() && prev_index != "0") params["prevIndex"] = prev_index;
     }
-    auto r = keys_call(ctx, "DELETE", keys_target(key), query, "", code);
+    auto r = keys_call(ctx, "DELETE", keys_target(key), params, {}, code);
     if (!r) return code;
     bool was_dir = r->node && r->node->dir;
     if (ctx.output != "simple" || (command == "rm" && !was_dir)) print_key(*r, ctx);
@@ -424,12 +442,13 @@ int run_watch(const std::string& command, const CommandArgs& args, Context& ctx)
   uint64_t wait_index = after.empty() ? 0 : std::strtoull(after.c_str(), nullptr, 10) + 1;
   bool forever = exec || args.flag("forever");
   for (;;) {
-    std::string query = "wait=true";
-    if (wait_index > 0) add_param(query, "waitIndex", std::to_string(wait_index));
-    if (args.flag("recursive")) add_param(query, "recursive", "true");
+    // The Go client's wait: all three parameters, always (waitIndex 0 = from now on).
+    Values params{{"wait", "true"},
+                  {"waitIndex", std::to_string(wait_index)},
+                  {"recursive", bool_text(args.flag("recursive"))}};
     HttpAnswer answer;
     ClusterError cerr;
-    std::string target = keys_target(key) + "?" + query;
+    std::string target = keys_target(key) + "?" + encode(params);
     if (!ctx.client.call("GET", target, "", "", answer, cerr)) return cluster_failure(cerr);
     std::optional<KeyError> error;
     auto r = parse_key_response(answer.body, 0, error);

@@ -46,6 +46,9 @@ int run_cluster_health(const CommandArgs& args, Context& ctx);
 // index after the last one seen.
 int run_watch(const std::string& command, const CommandArgs& args, Context& ctx);
 
+// A command's flag by its long name ("r" of ls → "recursive"); other names unchanged.
+std::string canonical_flag(const std::string& command, const std::string& name);
+
 // The flags each command takes: name → true for boolean flags.
 const std::map<std::string, bool>* command_flags(const std::string& command);
 

@@ -44,6 +44,7 @@ COMMANDS:
    help, h         Shows a list of commands or help for one command
 
 GLOBAL OPTIONS:
+   --debug                     output cURL commands which can be used to reproduce the request
    --no-sync                   don't synchronize cluster information before sending request
    --output simple, -o simple  output response in the given format (simple, `extended` or `json`)
    --endpoints value           a comma-delimited list of machine addresses in the cluster
@@ -176,6 +177,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string output = "simple";
   bool no_sync = false;
+  bool debug = false;  // --debug: the cURL command of every request, on stderr
   std::string endpoints_flag, endpoint_flag, peers_flag;
   ClientOptions options;
   size_t i = 0;
@@ -205,7 +207,11 @@ int main(int argc, char** argv) {
       no_sync = !inline_value || *inline_value != "false";
       continue;
     }
-    if (name == "debug" || name == "discovery-srv" || name == "D" || name == "insecure-discovery" ||
+    if (name == "debug") {
+      debug = !inline_value || *inline_value != "false";
+      continue;
+    }
+    if (name == "discovery-srv" || name == "D" || name == "insecure-discovery" ||
         name == "cert-file" || name == "key-file" || name == "ca-file" || name == "username" ||
         name == "u") {
       std::cerr << "etcdppctl: --" << name << " is not supported yet\n";
@@ -264,6 +270,7 @@ int main(int argc, char** argv) {
       inline_value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
+    name = canonical_flag(command, name);
     auto spec = flags->find(name);
     if (spec == flags->end()) {
       // etcdctl stops parsing flags at the first argument: an unknown "-x" after it is an
@@ -304,17 +311,26 @@ int main(int argc, char** argv) {
   for (std::string& e : (options.endpoints = split_commas(endpoints))) {
     if (e.find("://") == std::string::npos) e = "http://" + e;
   }
+  bool watching = command == "watch" || command == "exec-watch";
+  // A watch waits as long as it must: no per-request timeout.
+  if (watching) options.request_timeout = std::chrono::hours(24 * 365);
+  options.debug = debug;
   V2Client client(options);
-  if (!no_sync) {
+  auto joined = [&client](const char* separator) {
+    std::string list;
+    for (const auto& e : client.endpoints()) list += (list.empty() ? "" : separator) + e;
+    return list;
+  };
+  // cluster-health, as etcdctl's, asks the endpoints it was given without synchronising.
+  if (!no_sync && command != "cluster-health") {
+    if (debug) std::cerr << "start to sync cluster using endpoints(" << joined(",") << ")\n";
     ClusterError cerr;
     bool no_endpoints = false;
     if (!client.sync(cerr, no_endpoints)) {
-      std::string list;
-      for (const auto& e : client.endpoints()) list += (list.empty() ? "" : ",") + e;
       if (no_endpoints) {
         std::cerr << "etcd cluster has no published client endpoints.\n"
-                  << "Try '--no-sync' if you want to access non-published client endpoints(" << list
-                  << ").\n"
+                  << "Try '--no-sync' if you want to access non-published client endpoints("
+                  << joined(",") << ").\n"
                   << "Error:  client: no endpoints available\n";
         return kExitServerError;
       }
@@ -322,22 +338,14 @@ int main(int argc, char** argv) {
         std::cerr << "Error:  " << cerr.message() << "\n" << cerr.detail() << "\n";
         return kExitBadConnection;
       }
+    } else if (debug) {
+      std::cerr << "got endpoints(" << joined(",") << ") after sync\n";
     }
   }
+  if (debug) std::cerr << "Cluster-Endpoints: " << joined(", ") << "\n";
   Context ctx{client, output};
   if (command == "member") return run_member_command(cargs, ctx);
   if (command == "cluster-health") return run_cluster_health(cargs, ctx);
-  if (command == "watch" || command == "exec-watch") {
-    // A watch waits as long as it must: no per-request timeout.
-    options.request_timeout = std::chrono::hours(24 * 365);
-    V2Client watch_client(options);
-    if (!no_sync) {
-      ClusterError ignored;
-      bool none = false;
-      watch_client.sync(ignored, none);
-    }
-    Context watch_ctx{watch_client, output};
-    return run_watch(command, cargs, watch_ctx);
-  }
+  if (watching) return run_watch(command, cargs, ctx);
   return run_keys_command(command, cargs, ctx);
 }

@@ -4,7 +4,11 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cctype>
+#include <iostream>
 
 namespace etcdpp::ctl {
 
@@ -30,8 +34,50 @@ std::string url_escape(std::string_view text, bool keep_slash) {
                     : boost::urls::encode(text, boost::urls::unreserved_chars);
 }
 
+std::string query_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += fmt::format("%{:02X}", u);
+    }
+  }
+  return out;
+}
+
+std::string go_quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += fmt::format("\\x{:02x}", u);
+        } else {
+          out += c;  // UTF-8 passes through, as Go prints printable runes
+        }
+    }
+  }
+  return out + "\"";
+}
+
 bool V2Client::call(std::string_view method, std::string_view target, std::string_view body,
                     std::string_view content_type, HttpAnswer& answer, ClusterError& error) {
+  return call(method, target, body, content_type, answer, error, options_.request_timeout);
+}
+
+bool V2Client::call(std::string_view method, std::string_view target, std::string_view body,
+                    std::string_view content_type, HttpAnswer& answer, ClusterError& error,
+                    std::chrono::milliseconds timeout) {
   error = ClusterError{};
   for (const std::string& endpoint : options_.endpoints) {
     std::string parse_error;
@@ -41,7 +87,14 @@ bool V2Client::call(std::string_view method, std::string_view target, std::strin
       error.connection_only = false;
       continue;
     }
-    answer = http_exchange(*url, method, target, body, content_type, options_.request_timeout);
+    if (options_.debug) {
+      // The Go client's cURL debug line: the body as sent, in double quotes.
+      // A request with a body (PUT, POST) shows it, even when empty, as the Go client.
+      bool with_body = method == "PUT" || method == "POST";
+      std::cerr << "cURL Command: curl -X " << method << " " << endpoint << target
+                << (with_body ? " -d " + go_quote(body) : std::string()) << "\n";
+    }
+    answer = http_exchange(*url, method, target, body, content_type, timeout);
     if (!answer.ok) {
       error.errors.push_back(answer.error);
       continue;
@@ -65,7 +118,8 @@ bool V2Client::call(std::string_view method, std::string_view target, std::strin
 bool V2Client::sync(ClusterError& error, bool& no_endpoints) {
   no_endpoints = false;
   HttpAnswer answer;
-  if (!call("GET", "/v2/members", "", "", answer, error)) return false;
+  auto timeout = std::min(options_.request_timeout, options_.total_timeout);
+  if (!call("GET", "/v2/members", "", "", answer, error, timeout)) return false;
   std::vector<std::string> urls;
   boost::system::error_code ec;
   auto value = boost::json::parse(answer.body, ec);

@@ -16,6 +16,7 @@ struct ClientOptions {
   std::vector<std::string> endpoints;
   std::chrono::milliseconds request_timeout{2000};  // --timeout
   std::chrono::milliseconds total_timeout{5000};    // --total-timeout (sync)
+  bool debug = false;  // --debug: print each request as a curl command on stderr
 };
 
 struct ClusterError {
@@ -39,6 +40,11 @@ class V2Client {
   // Sends the request to the endpoints in turn. False and `error` when none answered.
   bool call(std::string_view method, std::string_view target, std::string_view body,
             std::string_view content_type, HttpAnswer& answer, ClusterError& error);
+  // The same with its own timeout per request (the sync is bounded by --total-timeout even
+  // for a watch, whose requests have none).
+  bool call(std::string_view method, std::string_view target, std::string_view body,
+            std::string_view content_type, HttpAnswer& answer, ClusterError& error,
+            std::chrono::milliseconds timeout);
   const std::vector<std::string>& endpoints() const { return options_.endpoints; }
 
  private:
@@ -47,5 +53,9 @@ class V2Client {
 
 // Percent-encodes `text` for a URL path or a form value.
 std::string url_escape(std::string_view text, bool keep_slash);
+// Go's url.QueryEscape: unreserved characters kept, space as '+', the rest %XX.
+std::string query_escape(std::string_view text);
+// Go's %q of a string: in double quotes, with \" \\ and control characters escaped.
+std::string go_quote(std::string_view text);
 
 }  // namespace etcdpp::ctl
