@@ -231,6 +231,12 @@ def test_discovery_errors_are_clear(tmp_path, service, started):
     assert http("PUT", base + "/badsize/_config/size", "value=three")[0] == 201
     fails_with(base + "/badsize", "b", "discovery: size key is bad")
     fails_with(service.client_url + "/metrics", "c", "discovery: bad discovery endpoint")
+    joining = discovery_member(tmp_path, "j", new_token(service, 3),
+                               extra=["--initial-cluster-state", "existing"])
+    joining.start(wait=False)
+    assert wait_exit(joining.process) == 1
+    assert "discovery URL should not be set when joining existing initial cluster" in \
+        joining.process.output()
     # Two members registering the same name.
     url = new_token(service, 2)
     assert http("PUT", url + "/feedface", "value=dup=http://127.0.0.1:9")[0] == 201
