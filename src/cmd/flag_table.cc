@@ -161,7 +161,8 @@ const std::vector<FlagSpec>& flag_table() {
        "Force to create a new one member cluster."},
       {"unsafe-no-fsync", K::boolean, "false", S::unsupported,
        "Disables fsync, unsafe, will cause data loss."},
-      {"config-file", K::text, "", S::unsupported, "Path to the server configuration file."},
+      {"config-file", K::text, "", S::honoured,
+       "Path to the server configuration file (YAML; replaces all other flags and variables)."},
       // legacy flags of etcd 0.4, accepted and ignored as etcd does
       {"cluster-active-size", K::boolean, "false", S::legacy, ""},
       {"cluster-remove-delay", K::boolean, "false", S::legacy, ""},

@@ -1,6 +1,7 @@
 #include "cmd/flags.h"
 
 #include "base/strings.h"
+#include "cmd/config_file.h"
 #include "cmd/flag_table.h"
 #include "discovery/discovery_url.h"
 #include "http/url.h"
@@ -8,7 +9,10 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fstream>
 
 namespace etcdpp::cmd {
 
@@ -39,6 +43,7 @@ ParseOutcome usage_error(std::string message) {
 std::string source_of(const FlagValues& f, const std::string& name) {
   auto it = f.set_by.find(name);
   if (it != f.set_by.end() && it->second == "env") return env_name(name);
+  if (it != f.set_by.end() && it->second == "config") return "config file key " + name;
   return "flag -" + name;
 }
 
@@ -58,8 +63,6 @@ std::string unsupported_reason(std::string_view name) {
     return "DNS SRV discovery is not supported yet; use --discovery or --initial-cluster";
   }
   if (name == "cors") return "only the default \"*\" is supported";
-  if (name == "config-file")
-    return "configuration files are not supported yet; use flags or ETCD_* variables";
   return "not supported yet";
 }
 
@@ -137,6 +140,35 @@ std::string validate_values(const FlagValues& f) {
       }
     }
   }
+  return {};
+}
+
+// --config-file: the file's values replace every flag and variable (as etcd 3.4). Returns
+// an error text, empty on success.
+std::string apply_config_file(ParseOutcome& out) {
+  FlagValues& f = out.flags;
+  std::string path = f.get("config-file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read the config file \"" + path + "\": " + std::strerror(errno);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string error;
+  auto file = parse_config_file(
+      text, [](const std::string& name) { return find_flag(name) != nullptr; }, error);
+  if (!file) return "config file \"" + path + "\": " + error;
+  auto config_source = f.set_by["config-file"];
+  f.set_by.clear();
+  for (const auto& spec : flag_table()) f.values[std::string(spec.name)] = spec.default_value;
+  f.values["config-file"] = path;
+  f.set_by["config-file"] = config_source;
+  for (const auto& [name, value] : file->values) {
+    f.values[name] = value;
+    f.set_by[name] = "config";
+  }
+  out.infos.clear();  // the variables it listed are not used after all
+  out.infos.push_back("Loading server configuration from \"" + path +
+                      "\". Other configuration command line flags and environment variables "
+                      "will be ignored if provided.");
+  out.warnings.insert(out.warnings.end(), file->warnings.begin(), file->warnings.end());
   return {};
 }
 
@@ -253,6 +285,9 @@ ParseOutcome parse_flags(const std::vector<std::string>& raw_args,
     out.infos.push_back("recognized and used environment variable " + entry);
   }
 
+  if (!f.get("config-file").empty()) {
+    if (auto error = apply_config_file(out); !error.empty()) return usage_error(error);
+  }
   if (auto error = validate_values(f); !error.empty()) return usage_error(error);
   if (f.is_set("proxy-fallback")) {
     f.values["discovery-fallback"] = f.values["proxy-fallback"];

@@ -171,3 +171,50 @@ def test_logger_zap_writes_json_lines(started, tmp_path, member):
         assert entry["msg"] and entry["ts"]
     assert any('started listening on client requests on "http://' in json.loads(l)["msg"]
                for l in lines)
+
+
+def test_config_file_like_etcd(started, tmp_path):
+    """--config-file: the same YAML starts an etcd 3.4 member and an etcdpp member; a config
+    file replaces the command line and the ETCD_* variables; a proxy from a config file."""
+    from conftest import ETCD_BIN, ETCDPP_BIN, Process
+
+    def member_yaml(name, cport, pport, data_dir):
+        return (f"name: {name}\n"
+                f"data-dir: {data_dir}\n"
+                f"listen-client-urls: http://127.0.0.1:{cport}\n"
+                f"advertise-client-urls: http://127.0.0.1:{cport}\n"
+                f"listen-peer-urls: http://127.0.0.1:{pport}\n"
+                f"initial-advertise-peer-urls: http://127.0.0.1:{pport}\n"
+                f"initial-cluster: {name}=http://127.0.0.1:{pport}\n"
+                "initial-cluster-token: cfg-token\n"
+                "enable-v2: true\n"
+                "heartbeat-interval: 100\n"
+                "log-outputs: [stderr]\n")
+
+    ids = {}
+    for binary in (ETCD_BIN, ETCDPP_BIN):
+        cport, pport = free_port(), free_port()
+        kind = os.path.basename(binary)
+        cfg = tmp_path / f"{kind}.yml"
+        cfg.write_text(member_yaml("cfg1", cport, pport, tmp_path / f"{kind}.data"))
+        env = dict(os.environ, ETCD_NAME="from-env")
+        p = started(Process([binary, "--config-file", str(cfg), "--name", "from-flag"],
+                            str(tmp_path / f"{kind}.log"), env=env))
+        members = wait_until(lambda: json.loads(http(
+            "GET", f"http://127.0.0.1:{cport}/v2/members", timeout=1)[2])["members"],
+            timeout=20, what=f"{kind} from a config file")
+        assert [m["name"] for m in members] == ["cfg1"], members
+        ids[kind] = (members[0]["id"], pport)
+        assert "Loading server configuration from" in p.output()
+    proxy_cfg = tmp_path / "proxy.yml"
+    port = free_port()
+    proxy_cfg.write_text(f"proxy: readonly\ndata-dir: {tmp_path / 'proxy.data'}\n"
+                         f"listen-client-urls: http://127.0.0.1:{port}\n"
+                         f"initial-cluster: cfg1=http://127.0.0.1:{ids['etcdpp'][1]}\n"
+                         "no-such-key: 1\n")
+    p = started(Process([ETCDPP_BIN, "--config-file", str(proxy_cfg)],
+                        str(tmp_path / "proxy.log")))
+    wait_until(lambda: http("GET", f"http://127.0.0.1:{port}/v2/keys/", timeout=1)[0] == 200,
+               timeout=15, what="proxy from a config file")
+    assert http("PUT", f"http://127.0.0.1:{port}/v2/keys/x", "value=1")[0] == 501
+    assert 'ignoring unknown key "no-such-key"' in p.output()
