@@ -61,6 +61,12 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
   etcdpp::proxy::ProxyConfig cfg;
   cfg.readonly = readonly;
   cfg.data_dir = data_dir;
+  if (!f.get("listen-metrics-urls").empty()) {
+    // As etcd's proxy: /metrics and /health are on the client listeners.
+    ETCDPP_LOG_WARN(
+        "--listen-metrics-urls has no effect on a proxy: /metrics and /health are "
+        "served on --listen-client-urls");
+  }
   std::string error;
   cfg.listen_urls = *etcdpp::http::parse_url_list(f.get("listen-client-urls"), error);
   if (!f.get("discovery").empty()) {

@@ -125,7 +125,8 @@ std::string validate_values(const FlagValues& f) {
     return invalid(f, "log-outputs", "etcdpp logs to stderr only (use 'default' or 'stderr')");
   }
   for (const char* name : {"listen-client-urls", "listen-peer-urls", "advertise-client-urls",
-                           "initial-advertise-peer-urls"}) {
+                           "initial-advertise-peer-urls", "listen-metrics-urls"}) {
+    if (f.values.at(name).empty() && std::string_view(name) == "listen-metrics-urls") continue;
     std::string error;
     auto urls = http::parse_url_list(f.values.at(name), error);
     if (!urls) return invalid(f, name, error);

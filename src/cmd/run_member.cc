@@ -148,7 +148,10 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   auto listen_peer = http::parse_url_list(f.get("listen-peer-urls"), error);
   auto advertise_client = http::parse_url_list(f.get("advertise-client-urls"), error);
   auto advertise_peer = http::parse_url_list(f.get("initial-advertise-peer-urls"), error);
-  if (!listen_client || !listen_peer || !advertise_client || !advertise_peer) {
+  auto listen_metrics = f.get("listen-metrics-urls").empty()
+                            ? std::optional<std::vector<http::Url>>(std::vector<http::Url>{})
+                            : http::parse_url_list(f.get("listen-metrics-urls"), error);
+  if (!listen_client || !listen_peer || !advertise_client || !advertise_peer || !listen_metrics) {
     return flag_error(error);
   }
   // A member that may fall back to a proxy need not advertise client URLs (as etcd).
@@ -216,6 +219,7 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
 
   api::v2::ClientApi client_api(*member);
   api::v2::PeerApi peer_api(*member);
+  api::v2::ClientApi metrics_api(*member, /*metrics_only=*/true);
   http::ConnectionLimits client_limits;
   client_limits.max_header_bytes = (1 << 20) + 4096;  // Go's DefaultMaxHeaderBytes + slack
   client_limits.max_body_bytes = 10 << 20;            // Go's ParseForm limit
@@ -238,7 +242,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
     return true;
   };
   if (!listen(*listen_peer, peer_limits, peer_api, "peers") ||
-      !listen(*listen_client, client_limits, client_api, "client requests")) {
+      !listen(*listen_client, client_limits, client_api, "client requests") ||
+      !listen(*listen_metrics, client_limits, metrics_api, "metrics")) {
     return 1;
   }
 

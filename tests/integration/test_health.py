@@ -218,3 +218,19 @@ def test_config_file_like_etcd(started, tmp_path):
                timeout=15, what="proxy from a config file")
     assert http("PUT", f"http://127.0.0.1:{port}/v2/keys/x", "value=1")[0] == 501
     assert 'ignoring unknown key "no-such-key"' in p.output()
+
+
+def test_member_metrics_listener(started, tmp_path):
+    """--listen-metrics-urls: /metrics and /health on their own listener, 404 for the rest,
+    as etcd's."""
+    from conftest import EtcdppMember
+    port = free_port()
+    m = started(EtcdppMember(tmp_path, "mx", extra=[
+        "--listen-metrics-urls", f"http://127.0.0.1:{port}"]).start())
+    status, headers, body = http("GET", f"http://127.0.0.1:{port}/metrics")
+    assert status == 200 and headers["content-type"].startswith("text/plain; version=0.0.4")
+    status, headers, body = http("GET", f"http://127.0.0.1:{port}/health")
+    assert (status, body) == (200, '{"health":"true"}')
+    assert "access-control-allow-origin" not in headers  # no CORS there, as etcd
+    assert http("GET", f"http://127.0.0.1:{port}/v2/keys/")[0] == 404
+    assert http("GET", m.client_url + "/v2/keys/")[0] == 200

@@ -126,6 +126,12 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
     co_return false;
   }
   const std::string& path = *decoded;
+  if (metrics_only_) {
+    Reply r = path == "/metrics" || path == "/health" ? answer(req, path, query)
+                                                      : text_error(404, "404 page not found");
+    bool kept = co_await write_reply(socket, r, wire);
+    co_return kept;
+  }
   if (req.method() == bhttp::verb::options) {
     Reply r;
     add_cors(r);

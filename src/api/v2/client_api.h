@@ -23,8 +23,15 @@ inline constexpr const char* kEtcdClusterVersion = "3.4.0";
 
 class ClientApi final : public http::ConnectionHandler {
  public:
-  explicit ClientApi(server::Member& member)
-      : member_(member), keys_(member), members_(member), discovery_(member), metrics_(member) {}
+  // `metrics_only`: the handler of --listen-metrics-urls: /metrics and /health only (404
+  // otherwise), without CORS headers, as etcd's metrics listener.
+  explicit ClientApi(server::Member& member, bool metrics_only = false)
+      : member_(member),
+        metrics_only_(metrics_only),
+        keys_(member),
+        members_(member),
+        discovery_(member),
+        metrics_(member) {}
 
   boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
                                       http::ServerRequest& req,
@@ -43,6 +50,7 @@ class ClientApi final : public http::ConnectionHandler {
   const std::string& date();
 
   server::Member& member_;
+  bool metrics_only_;
   KeysApi keys_;
   MembersApi members_;
   DiscoveryService discovery_;
