@@ -61,6 +61,12 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
   etcdpp::proxy::ProxyConfig cfg;
   cfg.readonly = readonly;
   cfg.data_dir = data_dir;
+  if (f.get("cors") != "*") {
+    std::fprintf(stderr,
+                 "etcdpp: --cors with a list of origins is supported for members only yet; "
+                 "the proxy passes the members' CORS headers through\n");
+    return 2;
+  }
   if (!f.get("listen-metrics-urls").empty()) {
     // As etcd's proxy: /metrics and /health are on the client listeners.
     ETCDPP_LOG_WARN(

@@ -56,7 +56,7 @@ const std::vector<FlagSpec>& flag_table() {
        "Enable runtime profiling data via HTTP server."},
       {"host-whitelist", K::text, "*", S::no_effect,
        "Acceptable hostnames from HTTP client requests, if server is not secure."},
-      {"cors", K::text, "*", S::unsupported,
+      {"cors", K::text, "*", S::honoured,
        "Comma-separated white list of origins for CORS (etcdpp supports only *)."},
       {"auto-compaction-retention", K::text, "0", S::no_effect, "Auto compaction retention (v3)."},
       {"auto-compaction-mode", K::text, "periodic", S::no_effect,

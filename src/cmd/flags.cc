@@ -62,7 +62,6 @@ std::string unsupported_reason(std::string_view name) {
   if (name.rfind("discovery-srv", 0) == 0) {
     return "DNS SRV discovery is not supported yet; use --discovery or --initial-cluster";
   }
-  if (name == "cors") return "only the default \"*\" is supported";
   return "not supported yet";
 }
 
@@ -101,6 +100,13 @@ std::string validate_values(const FlagValues& f) {
   if (bootstrap_sources > 1) {
     return "multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", "
            "\"discovery\" or \"discovery-srv\"";
+  }
+  for (const auto& origin : base::split(f.get("cors"), ',')) {
+    // etcd validates the origins as URLs with a port ("*" allows every origin).
+    std::string error;
+    if (origin != "*" && !origin.empty() && !http::parse_url(origin, error)) {
+      return invalid(f, "cors", error);
+    }
   }
   if (!f.get("discovery").empty()) {
     std::string error;

@@ -4,6 +4,7 @@
 #include "api/v2/peer_api.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "client/members.h"
 #include "cmd/discovery_bootstrap.h"
 #include "cmd/run_until_done.h"
@@ -217,7 +218,11 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
                   server::id_hex(member->id()), server::id_hex(member->cluster_id()),
                   data_dir.string(), member->commit_index());
 
-  api::v2::ClientApi client_api(*member);
+  std::vector<std::string> cors;
+  for (const auto& origin : base::split(f.get("cors"), ',')) {
+    if (!origin.empty()) cors.push_back(origin);
+  }
+  api::v2::ClientApi client_api(*member, false, std::move(cors));
   api::v2::PeerApi peer_api(*member);
   api::v2::ClientApi metrics_api(*member, /*metrics_only=*/true);
   http::ConnectionLimits client_limits;

@@ -5,6 +5,7 @@
 // boolean flags take no value), `--` ends the flags. A parser of its own because
 // Boost.Program_options cannot express the global/command split with flags after
 // positional arguments.
+#include "base/strings.h"
 #include "ctl/commands.h"
 #include "ctl/help.h"
 
@@ -87,18 +88,6 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
       return std::nullopt;
   }
   return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
-}
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 std::string env(const char* name) {
@@ -308,7 +297,7 @@ int main(int argc, char** argv) {
     if (!endpoints.empty()) break;
     endpoints = candidate;
   }
-  for (std::string& e : (options.endpoints = split_commas(endpoints))) {
+  for (std::string& e : (options.endpoints = etcdpp::base::split(endpoints, ','))) {
     if (e.find("://") == std::string::npos) e = "http://" + e;
   }
   bool watching = command == "watch" || command == "exec-watch";

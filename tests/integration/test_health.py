@@ -234,3 +234,41 @@ def test_member_metrics_listener(started, tmp_path):
     assert "access-control-allow-origin" not in headers  # no CORS there, as etcd
     assert http("GET", f"http://127.0.0.1:{port}/v2/keys/")[0] == 404
     assert http("GET", m.client_url + "/v2/keys/")[0] == 200
+
+
+def test_cors_origins_like_etcd(started, tmp_path):
+    """--cors with a list of origins: CORS headers only for a listed Origin, which they
+    echo; none otherwise (etcd 3.4's behaviour, compared side by side)."""
+    import subprocess
+    from conftest import ETCD_BIN, ETCDPP_BIN, EtcdppMember, Process
+    origins = "http://a.example:80,http://b.example:8080"
+    cport, pport = free_port(), free_port()
+    started(Process([ETCD_BIN, "--enable-v2=true", "--data-dir", str(tmp_path / "e"),
+                     "--listen-client-urls", f"http://127.0.0.1:{cport}",
+                     "--advertise-client-urls", f"http://127.0.0.1:{cport}",
+                     "--listen-peer-urls", f"http://127.0.0.1:{pport}",
+                     "--initial-advertise-peer-urls", f"http://127.0.0.1:{pport}",
+                     "--initial-cluster", f"default=http://127.0.0.1:{pport}",
+                     "--cors", origins], str(tmp_path / "e.log")))
+    m = started(EtcdppMember(tmp_path, "c", extra=["--cors", origins]).start())
+    etcd_url = f"http://127.0.0.1:{cport}"
+    wait_until(lambda: http("GET", etcd_url + "/version", timeout=1)[0] == 200, timeout=20,
+               what="etcd up")
+
+    def cors_headers(url, method, origin):
+        hdrs = {"Origin": origin} if origin else {}
+        status, headers, _ = http(method, url, headers=hdrs)
+        return status, {k: v for k, v in headers.items() if k.startswith("access-control")}
+
+    for path in ("/v2/keys/", "/version", "/v2/members"):
+        for method in ("GET", "OPTIONS"):
+            for origin in ("", "http://a.example:80", "http://a.example", "http://c.example:80"):
+                want = cors_headers(etcd_url + path, method, origin)
+                got = cors_headers(m.client_url + path, method, origin)
+                assert got == want, (path, method, origin, got, want)
+    r = subprocess.run([ETCDPP_BIN, "--proxy", "on", "--cors", "http://a.example:80"],
+                       capture_output=True, text=True, timeout=10, cwd=tmp_path)
+    assert r.returncode == 2 and "members only" in r.stderr, r.stderr
+    bad = subprocess.run([ETCDPP_BIN, "--cors", "http://a.example"], capture_output=True,
+                         text=True, timeout=10, cwd=tmp_path)
+    assert bad.returncode == 2 and 'does not have the form "host:port"' in bad.stderr

@@ -19,7 +19,7 @@ TEST(ReplyTest, HeadersSortedThenDateAndLengthLikeGo) {
   Reply r = json_reply(201, "{}\n");
   r.set("X-Raft-Term", "2");
   r.set("X-Etcd-Index", "4");
-  add_cors(r);
+  r.cors_origin = "*";
   EXPECT_EQ(serialize_reply(r, kWire),
             "HTTP/1.1 201 Created\r\n"
             "Access-Control-Allow-Headers: accept, content-type, authorization\r\n"

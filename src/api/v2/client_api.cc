@@ -50,8 +50,6 @@ Reply version_reply() {
                              "\",\"etcdcluster\":\"" + kEtcdClusterVersion + "\"}");
 }
 
-void add_cors(Reply& reply) { reply.cors = true; }
-
 std::string go_duration(std::chrono::nanoseconds d) {
   int64_t ns = d.count();
   if (ns == 0) return "0s";
@@ -81,13 +79,22 @@ std::string go_duration(std::chrono::nanoseconds d) {
 
 const std::string& ClientApi::date() { return dates_.at(member_.clock().wall()); }
 
+std::string ClientApi::cors_origin(std::string_view request_origin) const {
+  if (cors_origins_.empty()) return "*";
+  for (const auto& allowed : cors_origins_) {
+    if (allowed == "*") return "*";
+    if (allowed == request_origin) return allowed;
+  }
+  return {};
+}
+
 std::string ClientApi::unreadable(const boost::system::error_code& ec) {
   if (ec == bhttp::error::body_limit) {
     // etcd reads form bodies with Go's ParseForm, which refuses more than 10 MiB.
     Reply r = json_reply(
         400, render_error(store::Error{store::ErrorCode::InvalidForm, "http: POST too large", 0}));
     r.set("X-Etcd-Index", "0");
-    add_cors(r);
+    r.cors_origin = cors_origin("");  // no request to read an Origin from
     return serialize_reply(r, WireOptions{11, false, false, &date()});
   }
   return http::ConnectionHandler::unreadable(ec);
@@ -126,6 +133,7 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
     co_return false;
   }
   const std::string& path = *decoded;
+  const std::string cors = cors_origin(req[bhttp::field::origin]);
   if (metrics_only_) {
     Reply r = path == "/metrics" || path == "/health" ? answer(req, path, query)
                                                       : text_error(404, "404 page not found");
@@ -134,7 +142,7 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
   }
   if (req.method() == bhttp::verb::options) {
     Reply r;
-    add_cors(r);
+    r.cors_origin = cors;
     bool kept = co_await write_reply(socket, r, wire);
     co_return kept;
   }
@@ -148,12 +156,12 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
       r.set("Content-Type", "text/html; charset=utf-8");
       r.body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
     }
-    add_cors(r);
+    r.cors_origin = cors;
     bool kept = co_await write_reply(socket, r, wire);
     co_return kept;
   }
   if (under(path, "/v2/keys")) {
-    bool kept = co_await keys_.serve(socket, req, path, query, wire, &add_cors);
+    bool kept = co_await keys_.serve(socket, req, path, query, wire, cors);
     co_return kept;
   }
   Reply reply;
@@ -169,7 +177,7 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
   } else {
     reply = answer(req, path, query);
   }
-  add_cors(reply);
+  reply.cors_origin = cors;
   bool kept = co_await write_reply(socket, reply, wire);
   co_return kept;
 }

@@ -25,9 +25,13 @@ class ClientApi final : public http::ConnectionHandler {
  public:
   // `metrics_only`: the handler of --listen-metrics-urls: /metrics and /health only (404
   // otherwise), without CORS headers, as etcd's metrics listener.
-  explicit ClientApi(server::Member& member, bool metrics_only = false)
+  // `cors_origins`: --cors: empty or containing "*" allows every origin (etcd's default);
+  // otherwise only the origins listed get CORS headers.
+  explicit ClientApi(server::Member& member, bool metrics_only = false,
+                     std::vector<std::string> cors_origins = {})
       : member_(member),
         metrics_only_(metrics_only),
+        cors_origins_(std::move(cors_origins)),
         keys_(member),
         members_(member),
         discovery_(member),
@@ -48,9 +52,12 @@ class ClientApi final : public http::ConnectionHandler {
   Reply machines() const;
   Reply health() const;
   const std::string& date();
+  // The CORS origin to allow for a request with this Origin header ("" for none).
+  std::string cors_origin(std::string_view request_origin) const;
 
   server::Member& member_;
   bool metrics_only_;
+  std::vector<std::string> cors_origins_;
   KeysApi keys_;
   MembersApi members_;
   DiscoveryService discovery_;
@@ -60,9 +67,6 @@ class ClientApi final : public http::ConnectionHandler {
 
 // 200 {"etcdserver":"3.4.23","etcdcluster":"3.4.0"} (client and peer listeners).
 Reply version_reply();
-
-// Adds etcd 3.4's default CORS headers.
-void add_cors(Reply& reply);
 
 // Go's time.Duration.String(): "1.2738245s", "2m3.5s", "1h0m0s", "500ms", "0s".
 std::string go_duration(std::chrono::nanoseconds d);

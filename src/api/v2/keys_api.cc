@@ -113,7 +113,7 @@ asio::awaitable<Reply> KeysApi::answer(const http::ServerRequest& req, std::stri
 
 asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::ServerRequest& req,
                                      std::string_view path, std::string_view query,
-                                     const WireOptions& wire, void (*decorate)(Reply&)) {
+                                     const WireOptions& wire, const std::string& cors_origin) {
   auto verb = req.method();
   bool allowed = verb == bhttp::verb::get || verb == bhttp::verb::head ||
                  verb == bhttp::verb::put || verb == bhttp::verb::post ||
@@ -127,10 +127,10 @@ asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::
     reply = co_await answer(req, path, query, watcher);
   }
   if (watcher) {
-    bool kept = co_await stream(socket, std::move(watcher), wire, decorate);
+    bool kept = co_await stream(socket, std::move(watcher), wire, cors_origin);
     co_return kept;
   }
-  decorate(reply);
+  reply.cors_origin = cors_origin;
   auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
   boost::system::error_code ec;
   co_await asio::async_write(socket, asio::buffer(*bytes),
@@ -140,13 +140,13 @@ asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::
 
 asio::awaitable<bool> KeysApi::stream(asio::ip::tcp::socket& socket,
                                       std::shared_ptr<store::Watcher> watcher,
-                                      const WireOptions& wire, void (*decorate)(Reply&)) {
+                                      const WireOptions& wire, const std::string& cors_origin) {
   Reply head = json_reply(200, "");
   head.set(kClusterIdHeader, cluster_id_hex_);
   head.set("X-Etcd-Index", std::to_string(watcher->start_index()));
   head.set("X-Raft-Index", std::to_string(member_.commit_index()));
   head.set("X-Raft-Term", std::to_string(member_.term()));
-  decorate(head);
+  head.cors_origin = cors_origin;
   bool chunked = wire.http_version != 10;
   auto out = std::make_unique<std::string>(serialize_stream_head(head, wire));
 

@@ -20,13 +20,13 @@ class KeysApi {
   explicit KeysApi(server::Member& member)
       : member_(member), cluster_id_hex_(server::id_hex(member.cluster_id())) {}
 
-  // Answers a request whose (decoded) path is /v2/keys or below it. `decorate` adds the
-  // listener's common headers (CORS) to whatever is written. Returns whether the connection
-  // may carry more requests.
+  // Answers a request whose (decoded) path is /v2/keys or below it, with CORS headers for
+  // `cors_origin` (Reply::cors_origin) on whatever is written. Returns whether the
+  // connection may carry more requests.
   boost::asio::awaitable<bool> serve(boost::asio::ip::tcp::socket& socket,
                                      const http::ServerRequest& req, std::string_view path,
                                      std::string_view query, const WireOptions& wire,
-                                     void (*decorate)(Reply&));
+                                     const std::string& cors_origin);
 
  private:
   // The answer to everything but a watch; `watcher` is set instead for a watch.
@@ -37,7 +37,7 @@ class KeysApi {
   Reply error_reply(const store::Error& error);
   boost::asio::awaitable<bool> stream(boost::asio::ip::tcp::socket& socket,
                                       std::shared_ptr<store::Watcher> watcher,
-                                      const WireOptions& wire, void (*decorate)(Reply&));
+                                      const WireOptions& wire, const std::string& cors_origin);
 
   server::Member& member_;
   const std::string cluster_id_hex_;  // the cluster id never changes

@@ -33,7 +33,7 @@ void append_head(std::string& out, const Reply& reply, const WireOptions& option
   using Field = std::pair<std::string_view, std::string_view>;
   std::array<Field, 16> fixed;
   std::vector<Field> many;
-  size_t count = reply.headers.size() + (reply.cors ? 3 : 0);
+  size_t count = reply.headers.size() + (reply.cors_origin.empty() ? 0 : 3);
   Field* fields = fixed.data();
   if (count > fixed.size()) {
     many.resize(count);
@@ -41,10 +41,10 @@ void append_head(std::string& out, const Reply& reply, const WireOptions& option
   }
   size_t n = 0;
   for (const auto& [name, value] : reply.headers) fields[n++] = {name, value};
-  if (reply.cors) {
+  if (!reply.cors_origin.empty()) {
     fields[n++] = {"Access-Control-Allow-Headers", "accept, content-type, authorization"};
     fields[n++] = {"Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE"};
-    fields[n++] = {"Access-Control-Allow-Origin", "*"};
+    fields[n++] = {"Access-Control-Allow-Origin", reply.cors_origin};
   }
   // Go writes a response's header fields sorted by name.
   std::sort(fields, fields + n, [](const Field& a, const Field& b) { return a.first < b.first; });

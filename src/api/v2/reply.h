@@ -13,8 +13,9 @@ struct Reply {
   unsigned status = 200;
   // Canonical names (string literals: names are never copied), any order.
   std::vector<std::pair<std::string_view, std::string>> headers;
-  // etcd 3.4's default CORS headers (--cors=*), added when the answer is written.
-  bool cors = false;
+  // The CORS headers' allowed origin, added when the answer is written: "*" (etcd 3.4's
+  // default --cors=*), the request's Origin when --cors lists it, or empty for none.
+  std::string cors_origin;
   std::string body;
   // A Content-Type Go's server guessed from the body because the handler set none: written
   // after Content-Length, where Go puts it.
