@@ -39,11 +39,6 @@ int flag_error(const std::string& message) {
   return 1;
 }
 
-int unsupported(const std::string& message) {
-  std::fprintf(stderr, "etcdpp: %s\n", message.c_str());
-  return 2;
-}
-
 // Fills in how a new data dir starts: the members of a new cluster (from --initial-cluster or
 // the discovery service), or the identity of a member joining a running one (asked from the
 // cluster's peers). 0, kFallBackToProxy, or the exit code.
@@ -161,9 +156,6 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
     return flag_error(
         "--advertise-client-urls is required when --listen-client-urls is set explicitly");
   }
-  if (f.get_bool("force-new-cluster")) {
-    return unsupported("--force-new-cluster is not supported yet");
-  }
   const std::string& name = f.get("name");
   std::filesystem::path member_dir = data_dir / "member";
   std::error_code ec;
@@ -199,6 +191,7 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   cfg.initial_election_tick_advance = f.get_bool("initial-election-tick-advance");
   cfg.seed = std::random_device{}();
   cfg.catch_up_entries = f.get_uint("experimental-snapshot-catchup-entries");
+  cfg.force_new_cluster = f.get_bool("force-new-cluster");
 
   asio::io_context io(1);
   if (!existing) {

@@ -119,6 +119,9 @@ std::unique_ptr<Member> Member::open(asio::io_context& io, const MemberConfig& c
     recovered->entries.push_back(std::move(e));
     recovered->applied_index = 1;
   }
+  if (config.force_new_cluster && !empty_log && !m->force_standalone(*recovered, error)) {
+    return nullptr;
+  }
   m->state_ = std::move(recovered->state);
   const Membership& ms = m->state_->membership;
   if (!ms.members.empty()) {
@@ -150,6 +153,62 @@ std::unique_ptr<Member> Member::open(asio::io_context& io, const MemberConfig& c
   // Recovery held the replayed WAL records and the decoded snapshot: return that memory.
   ::malloc_trim(0);
   return m;
+}
+
+bool Member::force_standalone(Recovered& recovered, std::string& error) {
+  // Unlike etcd, which drops the entries past the member's last known commit index, every
+  // entry this member holds is kept and applied: a follower learns of a commit only with the
+  // leader's next message, so that tail may well hold writes the old cluster acknowledged.
+  // (An entry there that was never committed was never acknowledged either: keeping it is
+  // one of the outcomes its client had to expect.)
+  auto& entries = recovered.entries;
+  uint64_t commit = recovered.hard_state.commit;
+  for (const auto& e : entries) {
+    if (e.index <= commit) continue;
+    std::string decode_error;
+    auto entry = decode_entry_data(e.data, e.index, e.term, decode_error);
+    if (!entry) {
+      error = "cannot decode log entry " + std::to_string(e.index) + ": " + decode_error;
+      return false;
+    }
+    apply_entry(*recovered.state, *entry);
+  }
+  uint64_t last = recovered.last_index();
+  uint64_t term = std::max(recovered.hard_state.term, recovered.last_term());
+  std::vector<uint64_t> others;
+  for (const auto& member : recovered.state->membership.members) {
+    if (member.id != identity_.member_id) others.push_back(member.id);
+  }
+  uint64_t index = last;
+  std::string err;
+  for (uint64_t id : others) {
+    Entry change;
+    change.kind = MemberChange{MemberChange::Op::remove, MemberInfo{id, "", {}, {}}};
+    raft::Entry e{.term = term,
+                  .index = ++index,
+                  .type = raft::EntryType::conf_change,
+                  .data = encode_entry_data(change)};
+    if (err.empty()) err = recovered.writer->append_entry(e.index, e.term, e.data);
+    change.index = e.index;
+    change.term = e.term;
+    apply_entry(*recovered.state, change);
+    entries.push_back(std::move(e));
+  }
+  recovered.hard_state = {term, raft::kNone, index};
+  if (err.empty()) err = recovered.writer->append_hard_state(recovered.hard_state);
+  if (err.empty()) err = recovered.writer->sync();
+  if (!err.empty()) {
+    error = "cannot write the entries that make this member a cluster of its own: " + err;
+    return false;
+  }
+  recovered.applied_index = index;
+  ETCDPP_LOG_WARN(
+      "forcing restart of member {} in cluster {} as a single-member cluster at index {} "
+      "(known committed: {}; the {} entries after it are kept): removed {} other member(s); "
+      "add members again with member add",
+      id_hex(identity_.member_id), id_hex(identity_.cluster_id), last, commit, last - commit,
+      others.size());
+  return true;
 }
 
 void Member::start_raft(Recovered& recovered) {

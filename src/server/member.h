@@ -51,6 +51,11 @@ struct MemberConfig {
   // ... or the identity of a member joining a running cluster (--initial-cluster-state
   // existing), learnt from the cluster by the caller.
   std::optional<Identity> join;
+  // --force-new-cluster: a restart (data dir with a log) as a single-member cluster: every
+  // entry of the log is taken as committed, and entries removing every other member are
+  // appended, committed and applied before Raft starts (etcd's restartAsStandaloneNode, which
+  // drops the tail past the known commit index instead). No effect on a new data dir.
+  bool force_new_cluster = false;
   // How often the leader checks for expired TTLs (etcd's SYNC ticker: 500 ms).
   std::chrono::milliseconds sync_interval{500};
   std::chrono::milliseconds heartbeat_interval{100};
@@ -164,6 +169,8 @@ class Member {
 
   bool bootstrap(const std::filesystem::path& dir, bool had_data, std::string& error);
   void start_raft(Recovered& recovered);
+  // --force-new-cluster on a recovered log (MemberConfig::force_new_cluster).
+  bool force_standalone(Recovered& recovered, std::string& error);
   void start_log_thread(LogWriter writer);
   uint64_t next_request_id() { return request_id_base_ + ++request_counter_; }
   void propose(Entry entry, Pending pending);

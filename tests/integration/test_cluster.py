@@ -352,3 +352,39 @@ def test_proxies_in_front_keep_working_while_members_die(tmp_path):
         if ours:
             ours.stop()
         c.stop()
+
+
+def test_force_new_cluster_restores_from_one_member(tmp_path, started):
+    """etcd's disaster recovery: the other members are lost; one member's data dir restarted
+    with --force-new-cluster becomes a single-member cluster with all committed data (same
+    cluster id), takes writes, grows again with member add, and restarts normally."""
+    c = started(EtcdppCluster(tmp_path, 3).start())
+    leader = c.wait_leader()
+    for i in range(20):
+        assert http("PUT", leader.client_url + f"/v2/keys/k{i}", f"value=v{i}")[0] == 201
+    c.wait_converged()
+    cluster_id = http("GET", leader.client_url + "/v2/keys/k0")[1]["x-etcd-cluster-id"]
+    survivor = c.members[0]
+    for m in c.members:
+        m.kill9()  # the whole cluster is down; only survivor's data dir is used again
+    survivor.extra.append("--force-new-cluster")
+    survivor.start()
+    out = survivor.process.output()
+    assert "forcing restart of member" in out and "removed 2 other member(s)" in out, out[-2000:]
+    status, headers, body = http("GET", survivor.client_url + "/v2/members")
+    assert [m["name"] for m in json.loads(body)["members"]] == [survivor.name]
+    assert http("GET", survivor.client_url + "/v2/keys/k19")[2].find('"value":"v19"') > 0
+    status, headers, _ = http("PUT", survivor.client_url + "/v2/keys/after", "value=1")
+    assert status == 201 and headers["x-etcd-cluster-id"] == cluster_id
+    # Grows again the usual way.
+    c.members = [survivor]
+    survivor.extra.remove("--force-new-cluster")
+    joined = c.add_member("pp9")
+    c.wait_converged()
+    assert http("GET", joined.client_url + "/v2/keys/after?quorum=true")[0] == 200
+    # A normal restart keeps the new membership (the flag only acts once it is given).
+    survivor.stop()
+    survivor.start(wait=False)
+    c.wait_leader()
+    status, _, body = http("GET", joined.client_url + "/v2/members")
+    assert sorted(m["name"] for m in json.loads(body)["members"]) == [survivor.name, "pp9"]

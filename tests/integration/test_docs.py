@@ -110,6 +110,12 @@ CHECKS = {
         eventually bash -c '! ETCDCTL_API=2 command etcdctl --endpoints http://127.0.0.1:12379 member list | grep -q name=m4'
         eventually bash -c '! command curl -s --max-time 1 http://127.0.0.1:42379/health'
         """,
+        r"""
+        out=$(ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:12379 member list)
+        has "$out" name=m1
+        [ "$(printf '%s\n' "$out" | wc -l)" = 1 ]
+        has "$(curl -X PUT http://127.0.0.1:12379/v2/keys/after-recovery -d value=1)" '"action":"set"'
+        """,
     ],
     "member.md": [
         r"""
