@@ -150,7 +150,8 @@ def test_bad_flags_exit_2(tmp_path):
                            "DNS SRV discovery is not supported yet"),
                           (["--proxy", "on", "--discovery", "https://127.0.0.1:1/t"],
                            "speaks only http:// to a discovery service"),
-                          (["--force-new-cluster"], "--force-new-cluster is not supported yet")]:
+                          (["--enable-pprof"], "flag -enable-pprof is not supported"),
+                          (["--cert-file", "/c.pem"], "TLS is not supported yet")]:
         r = subprocess.run([ETCDPP_BIN] + args, capture_output=True, text=True, timeout=10,
                            cwd=tmp_path)
         assert r.returncode == 2, (args, r.stderr)
