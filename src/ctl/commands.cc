@@ -113,6 +113,12 @@ int print_key(const KeyResponse& r, const Context& ctx) {
 
 const std::map<std::string, bool>* command_flags(const std::string& command) {
   static const std::map<std::string, std::map<std::string, bool>> table = {
+      {"backup",
+       {{"data-dir", false},
+        {"wal-dir", false},
+        {"backup-dir", false},
+        {"backup-wal-dir", false},
+        {"with-v3", true}}},
       {"get", {{"sort", true}, {"quorum", true}}},
       {"set", {{"ttl", false}, {"swap-with-value", false}, {"swap-with-index", false}}},
       {"mk", {{"ttl", false}, {"in-order", true}}},

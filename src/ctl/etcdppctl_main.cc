@@ -6,6 +6,7 @@
 // Boost.Program_options cannot express the global/command split with flags after
 // positional arguments.
 #include "base/strings.h"
+#include "ctl/backup.h"
 #include "ctl/commands.h"
 #include "ctl/help.h"
 
@@ -28,6 +29,7 @@ USAGE:
    etcdppctl [global options] command [command options] [arguments...]
 
 COMMANDS:
+   backup          backup an etcd directory
    cluster-health  check the health of the etcd cluster
    mk              make a new key with a given value
    mkdir           make a new directory
@@ -281,6 +283,8 @@ int main(int argc, char** argv) {
     }
   }
 
+  // A backup reads a data dir: no cluster to contact.
+  if (command == "backup") return run_backup(cargs);
   if (command == "member") {
     if (auto error = member_args_error(cargs)) {
       std::cerr << *error << "\n";

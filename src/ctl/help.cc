@@ -26,6 +26,15 @@ constexpr std::string_view kTtl = "key time-to-live in seconds (default: 0)";
 
 const std::vector<Page>& pages() {
   static const std::vector<Page> all = {
+      {"backup",
+       "backup an etcd directory",
+       " [command options]  ",
+       "",
+       {{"--data-dir value", "Path to the etcd data dir"},
+        {"--wal-dir value", "Path to the etcd wal dir"},
+        {"--backup-dir value", "Path to the backup dir"},
+        {"--backup-wal-dir value", "Path to the backup wal dir"},
+        {"--with-v3", "Backup v3 backend data"}}},
       {"cluster-health",
        "check the health of the etcd cluster",
        " [command options]  ",

@@ -3,6 +3,7 @@ server of the same kind (so the indexes agree), and the outputs and exit statuse
 Member ids, ports and expiration times are normalised; usage errors compare in full (the
 command's help page included), except a bad global flag, where etcdctl's main page lists
 commands etcdppctl does not have."""
+import json
 import os
 import re
 import subprocess
@@ -316,3 +317,58 @@ def test_help_pages_like_etcdctl(tmp_path):
             continue
         assert got.stdout.replace("etcdppctl", "etcdctl") == want.stdout, line
         assert got.stderr.replace("etcdppctl", "etcdctl") == want.stderr, line
+
+
+def test_backup_under_load_restores_with_force_new_cluster(tmp_path):
+    """etcdppctl backup of a member taking writes (snapshots and WAL compaction going on): the
+    copy restarts with --force-new-cluster holding every write acknowledged before the
+    backup began."""
+    import threading
+    import time
+    from conftest import http
+    m = EtcdppMember(tmp_path, "live", extra=["--snapshot-count", "50"]).start()
+    restored = None
+    try:
+        acked = []
+        stop = threading.Event()
+
+        def writer():
+            i = 0
+            while not stop.is_set():
+                status, _, _ = http("PUT", m.client_url + f"/v2/keys/w/{i}", f"value={i}")
+                if status in (200, 201):
+                    acked.append(i)
+                i += 1
+
+        t = threading.Thread(target=writer)
+        t.start()
+        time.sleep(0.5)
+        before = list(acked)
+        r = subprocess.run([ETCDPPCTL_BIN, "backup", "--data-dir", m.data_dir,
+                            "--backup-dir", str(tmp_path / "bk")], capture_output=True,
+                           text=True, timeout=60)
+        time.sleep(0.2)
+        stop.set()
+        t.join(timeout=30)
+        assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+        assert len(before) > 50  # snapshots were taken while it ran
+        restored = EtcdppMember(tmp_path, "restored", data_dir=str(tmp_path / "bk"),
+                                extra=["--force-new-cluster"])
+        restored.start()
+        status, _, body = http("GET", restored.client_url + "/v2/keys/w?recursive=true")
+        have = {int(n["key"].rsplit("/", 1)[1]) for n in json.loads(body)["node"]["nodes"]}
+        assert set(before) <= have
+        # Errors: an existing backup, a directory that is not a data dir, --with-v3.
+        for args, text in [(["--data-dir", m.data_dir, "--backup-dir", str(tmp_path / "bk")],
+                            "already exists"),
+                           (["--data-dir", str(tmp_path), "--backup-dir", str(tmp_path / "x")],
+                            "is not an etcdpp member's data dir"),
+                           (["--data-dir", m.data_dir, "--backup-dir", str(tmp_path / "y"),
+                             "--with-v3"], "no v3 data")]:
+            r = subprocess.run([ETCDPPCTL_BIN, "backup"] + args, capture_output=True, text=True,
+                               timeout=30)
+            assert r.returncode == 1 and text in r.stderr, (args, r.stderr)
+    finally:
+        m.stop()
+        if restored:
+            restored.stop()

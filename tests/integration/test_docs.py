@@ -116,6 +116,10 @@ CHECKS = {
         [ "$(printf '%s\n' "$out" | wc -l)" = 1 ]
         has "$(curl -X PUT http://127.0.0.1:12379/v2/keys/after-recovery -d value=1)" '"action":"set"'
         """,
+        r"""
+        has "$(curl http://127.0.0.1:52379/v2/keys/after-recovery)" '"value":"1"'
+        [ -d m1.backup/member ] && [ ! -e m1.backup/member.partial ]
+        """,
     ],
     "member.md": [
         r"""
