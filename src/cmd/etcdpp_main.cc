@@ -77,13 +77,13 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
   cfg.listen_urls = *etcdpp::http::parse_url_list(f.get("listen-client-urls"), error);
   if (!f.get("discovery").empty()) {
     auto file = etcdpp::proxy::read_cluster_file(data_dir / "proxy");
-    if (file.exists) {
+    if (file.exists && file.error.empty()) {
       // The cluster file holds what the proxy learned since; the token served its purpose.
       ETCDPP_LOG_WARN(
           "discovery token ignored since the proxy has already been initialized. Valid "
           "cluster file found at {}",
           (data_dir / "proxy" / "cluster").string());
-    } else {
+    } else if (!file.exists) {
       // Blocks until the token is complete (the proxy does not listen meanwhile, as etcd).
       int code = etcdpp::cmd::discover_proxy_peers(f, cfg.initial_peer_urls);
       if (code != 0) return code;
