@@ -107,6 +107,7 @@ Try:
   ETCDCTL_API=2 etcdctl --endpoints http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]} cluster-health
   $ETCDPPCTL --endpoints http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]} member list   # etcdppctl
   curl -s http://127.0.0.1:${MEMBER_CLIENT_PORTS[0]}/v2/stats/self   # which member leads
+  curl -s 'http://127.0.0.1:$RW_PORT/new?size=3'   # a discovery token (etcdpp members only)
 
 Press Ctrl-C to stop everything.
 MSG
