@@ -54,7 +54,7 @@ const std::vector<FlagSpec>& flag_table() {
        "Accept etcd V2 client requests (etcdpp always speaks v2)."},
       {"enable-pprof", K::boolean, "false", S::unsupported,
        "Enable runtime profiling data via HTTP server."},
-      {"host-whitelist", K::text, "*", S::no_effect,
+      {"host-whitelist", K::text, "*", S::honoured,
        "Acceptable hostnames from HTTP client requests, if server is not secure."},
       {"cors", K::text, "*", S::honoured,
        "Comma-separated white list of origins for CORS (etcdpp supports only *)."},

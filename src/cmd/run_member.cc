@@ -215,7 +215,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   for (const auto& origin : base::split(f.get("cors"), ',')) {
     if (!origin.empty()) cors.push_back(origin);
   }
-  api::v2::ClientApi client_api(*member, false, std::move(cors));
+  api::v2::ClientApi client_api(*member, false, std::move(cors),
+                                base::split(f.get("host-whitelist"), ','));
   api::v2::PeerApi peer_api(*member);
   api::v2::ClientApi metrics_api(*member, /*metrics_only=*/true);
   http::ConnectionLimits client_limits;

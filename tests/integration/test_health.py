@@ -273,3 +273,32 @@ def test_cors_origins_like_etcd(started, tmp_path):
     bad = subprocess.run([ETCDPP_BIN, "--cors", "http://a.example"], capture_output=True,
                          text=True, timeout=10, cwd=tmp_path)
     assert bad.returncode == 2 and 'does not have the form "host:port"' in bad.stderr
+
+
+def test_host_whitelist_like_etcd(started, tmp_path):
+    """--host-whitelist (DNS rebinding protection): a Host not listed gets etcd's 421 with its
+    text; listed names (any port) pass. Compared with etcd 3.4 side by side."""
+    from conftest import ETCD_BIN, EtcdppMember, Process
+    whitelist = "example.com,127.0.0.1"
+    cport, pport = free_port(), free_port()
+    started(Process([ETCD_BIN, "--enable-v2=true", "--data-dir", str(tmp_path / "e"),
+                     "--listen-client-urls", f"http://127.0.0.1:{cport}",
+                     "--advertise-client-urls", f"http://127.0.0.1:{cport}",
+                     "--listen-peer-urls", f"http://127.0.0.1:{pport}",
+                     "--initial-advertise-peer-urls", f"http://127.0.0.1:{pport}",
+                     "--initial-cluster", f"default=http://127.0.0.1:{pport}",
+                     "--host-whitelist", whitelist], str(tmp_path / "e.log")))
+    m = started(EtcdppMember(tmp_path, "hw", extra=["--host-whitelist", whitelist]).start())
+    etcd_url = f"http://127.0.0.1:{cport}"
+    wait_until(lambda: http("GET", etcd_url + "/version", timeout=1)[0] == 200, timeout=20,
+               what="etcd up")
+    for host in ("example.com", "example.com:1234", "127.0.0.1", "evil.com", "evil.com:80",
+                 "EXAMPLE.com"):
+        for path in ("/v2/keys/", "/version", "/health"):
+            want = http("GET", etcd_url + path, headers={"Host": host})
+            got = http("GET", m.client_url + path, headers={"Host": host})
+            assert got[0] == want[0], (host, path, got, want)
+            if want[0] == 421:
+                assert got[2] == want[2] and got[1]["content-type"] == want[1]["content-type"]
+    # The peer listener is not concerned (members reach each other by any name).
+    assert http("GET", m.peer_url + "/members", headers={"Host": "evil.com"})[0] == 200

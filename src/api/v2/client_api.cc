@@ -79,6 +79,21 @@ std::string go_duration(std::chrono::nanoseconds d) {
 
 const std::string& ClientApi::date() { return dates_.at(member_.clock().wall()); }
 
+bool ClientApi::host_allowed(std::string_view host) const {
+  if (host_whitelist_.empty()) return true;
+  // Go's net.SplitHostPort; a Host it cannot split is compared whole.
+  if (host.size() > 1 && host.front() == '[' && host.find(']') != std::string_view::npos) {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (auto colon = host.find(':'); colon != std::string_view::npos &&
+                                          host.find(':', colon + 1) == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  for (const auto& allowed : host_whitelist_) {
+    if (allowed == "*" || allowed == host) return true;
+  }
+  return false;
+}
+
 std::string ClientApi::cors_origin(std::string_view request_origin) const {
   if (cors_origins_.empty()) return "*";
   for (const auto& allowed : cors_origins_) {
@@ -133,6 +148,24 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
     co_return false;
   }
   const std::string& path = *decoded;
+  if (!metrics_only_ && !host_allowed(req[bhttp::field::host])) {
+    std::string host(req[bhttp::field::host]);
+    if (auto colon = host.rfind(':'); colon != std::string::npos && host.front() != '[') {
+      host.resize(colon);
+    }
+    // etcd's answer, word for word.
+    Reply r = text_error(
+        421,
+        "\netcd received your request, but the Host header was unrecognized.\n\nTo fix "
+        "this, choose one of the following options:\n- Enable TLS, then any HTTPS request "
+        "will be allowed.\n- Add the hostname you want to use to the whitelist in "
+        "settings.\n  - e.g. etcd --host-whitelist \"" +
+            host +
+            "\"\n\nThis requirement has been added to help prevent \"DNS Rebinding\" "
+            "attacks (CVE-2018-5702).\n");
+    bool kept = co_await write_reply(socket, r, wire);
+    co_return kept;
+  }
   const std::string cors = cors_origin(req[bhttp::field::origin]);
   if (metrics_only_) {
     Reply r = path == "/metrics" || path == "/health" ? answer(req, path, query)

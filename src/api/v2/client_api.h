@@ -27,11 +27,15 @@ class ClientApi final : public http::ConnectionHandler {
   // otherwise), without CORS headers, as etcd's metrics listener.
   // `cors_origins`: --cors: empty or containing "*" allows every origin (etcd's default);
   // otherwise only the origins listed get CORS headers.
+  // `host_whitelist`: --host-whitelist: empty or containing "*" accepts every Host; otherwise
+  // a request whose Host (without port) is not listed gets etcd's 421 (DNS rebinding).
   explicit ClientApi(server::Member& member, bool metrics_only = false,
-                     std::vector<std::string> cors_origins = {})
+                     std::vector<std::string> cors_origins = {},
+                     std::vector<std::string> host_whitelist = {})
       : member_(member),
         metrics_only_(metrics_only),
         cors_origins_(std::move(cors_origins)),
+        host_whitelist_(std::move(host_whitelist)),
         keys_(member),
         members_(member),
         discovery_(member),
@@ -52,12 +56,15 @@ class ClientApi final : public http::ConnectionHandler {
   Reply machines() const;
   Reply health() const;
   const std::string& date();
+  // Whether a request with this Host header may be served (--host-whitelist).
+  bool host_allowed(std::string_view host) const;
   // The CORS origin to allow for a request with this Origin header ("" for none).
   std::string cors_origin(std::string_view request_origin) const;
 
   server::Member& member_;
   bool metrics_only_;
   std::vector<std::string> cors_origins_;
+  std::vector<std::string> host_whitelist_;
   KeysApi keys_;
   MembersApi members_;
   DiscoveryService discovery_;
