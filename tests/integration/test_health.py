@@ -237,24 +237,32 @@ def test_member_metrics_listener(started, tmp_path):
     assert http("GET", m.client_url + "/v2/keys/")[0] == 200
 
 
-def test_cors_origins_like_etcd(started, tmp_path):
-    """--cors with a list of origins: CORS headers only for a listed Origin, which they
-    echo; none otherwise (etcd 3.4's behaviour, compared side by side)."""
-    import subprocess
-    from conftest import ETCD_BIN, ETCDPP_BIN, EtcdppMember, Process
-    origins = "http://a.example:80,http://b.example:8080"
+def start_etcd_and_etcdpp(started, tmp_path, extra):
+    """An etcd 3.4 member and an etcdpp member with the same extra flags, both serving.
+    Returns (etcd client URL, etcdpp member)."""
+    from conftest import ETCD_BIN, EtcdppMember, Process
     cport, pport = free_port(), free_port()
     started(Process([ETCD_BIN, "--enable-v2=true", "--data-dir", str(tmp_path / "e"),
                      "--listen-client-urls", f"http://127.0.0.1:{cport}",
                      "--advertise-client-urls", f"http://127.0.0.1:{cport}",
                      "--listen-peer-urls", f"http://127.0.0.1:{pport}",
                      "--initial-advertise-peer-urls", f"http://127.0.0.1:{pport}",
-                     "--initial-cluster", f"default=http://127.0.0.1:{pport}",
-                     "--cors", origins], str(tmp_path / "e.log")))
-    m = started(EtcdppMember(tmp_path, "c", extra=["--cors", origins]).start())
+                     "--initial-cluster", f"default=http://127.0.0.1:{pport}"] + extra,
+                    str(tmp_path / "e.log")))
+    m = started(EtcdppMember(tmp_path, "pp", extra=extra).start())
     etcd_url = f"http://127.0.0.1:{cport}"
     wait_until(lambda: http("GET", etcd_url + "/version", timeout=1)[0] == 200, timeout=20,
                what="etcd up")
+    return etcd_url, m
+
+
+def test_cors_origins_like_etcd(started, tmp_path):
+    """--cors with a list of origins: CORS headers only for a listed Origin, which they
+    echo; none otherwise (etcd 3.4's behaviour, compared side by side)."""
+    import subprocess
+    from conftest import ETCDPP_BIN
+    origins = "http://a.example:80,http://b.example:8080"
+    etcd_url, m = start_etcd_and_etcdpp(started, tmp_path, ["--cors", origins])
 
     def cors_headers(url, method, origin):
         hdrs = {"Origin": origin} if origin else {}
@@ -278,20 +286,8 @@ def test_cors_origins_like_etcd(started, tmp_path):
 def test_host_whitelist_like_etcd(started, tmp_path):
     """--host-whitelist (DNS rebinding protection): a Host not listed gets etcd's 421 with its
     text; listed names (any port) pass. Compared with etcd 3.4 side by side."""
-    from conftest import ETCD_BIN, EtcdppMember, Process
-    whitelist = "example.com,127.0.0.1"
-    cport, pport = free_port(), free_port()
-    started(Process([ETCD_BIN, "--enable-v2=true", "--data-dir", str(tmp_path / "e"),
-                     "--listen-client-urls", f"http://127.0.0.1:{cport}",
-                     "--advertise-client-urls", f"http://127.0.0.1:{cport}",
-                     "--listen-peer-urls", f"http://127.0.0.1:{pport}",
-                     "--initial-advertise-peer-urls", f"http://127.0.0.1:{pport}",
-                     "--initial-cluster", f"default=http://127.0.0.1:{pport}",
-                     "--host-whitelist", whitelist], str(tmp_path / "e.log")))
-    m = started(EtcdppMember(tmp_path, "hw", extra=["--host-whitelist", whitelist]).start())
-    etcd_url = f"http://127.0.0.1:{cport}"
-    wait_until(lambda: http("GET", etcd_url + "/version", timeout=1)[0] == 200, timeout=20,
-               what="etcd up")
+    etcd_url, m = start_etcd_and_etcdpp(started, tmp_path,
+                                        ["--host-whitelist", "example.com,127.0.0.1"])
     for host in ("example.com", "example.com:1234", "127.0.0.1", "evil.com", "evil.com:80",
                  "EXAMPLE.com"):
         for path in ("/v2/keys/", "/version", "/health"):
