@@ -1,8 +1,11 @@
 #include "base/log.h"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <memory>
 
 namespace etcdpp::base {
@@ -54,8 +57,35 @@ bool parse_log_level(std::string_view text, LogLevel& out) {
   return true;
 }
 
-void init_logging(LogLevel level, LogFormat format) {
-  auto logger = spdlog::stderr_logger_mt("etcdpp");
+std::string init_logging(LogLevel level, LogFormat format,
+                         const std::vector<std::string>& outputs) {
+  std::vector<spdlog::sink_ptr> sinks;
+  std::string error;
+  for (const auto& out : outputs) {
+    if (out == "default" || out == "stderr") {
+      sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    } else if (out == "stdout") {
+      sinks.push_back(std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    } else {
+      // spdlog would create missing parent directories: a mistyped path should fail instead.
+      auto parent = std::filesystem::path(out).parent_path();
+      std::error_code ec;
+      if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+        error = "cannot open log output " + out + ": no directory " + parent.string();
+        continue;
+      }
+      try {
+        // Created owner-only, as etcd's files: logs may name keys.
+        mode_t old_mask = ::umask(077);
+        sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(out, false));
+        ::umask(old_mask);
+      } catch (const spdlog::spdlog_ex& e) {
+        error = "cannot open log output " + out + ": " + e.what();
+      }
+    }
+  }
+  if (sinks.empty()) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("etcdpp", sinks.begin(), sinks.end());
   if (format == LogFormat::json) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
@@ -72,6 +102,7 @@ void init_logging(LogLevel level, LogFormat format) {
   }
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+  return error;
 }
 
 }  // namespace etcdpp::base

@@ -3,7 +3,9 @@
 // "event text key=value key=value" so that they can be grepped and parsed.
 #include <spdlog/spdlog.h>
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace etcdpp::base {
 
@@ -18,8 +20,11 @@ enum class LogFormat {
   json,  // one JSON object per line: {"level":..,"ts":..,"msg":..} (etcd's --logger zap)
 };
 
-// Sets up the process logger writing to stderr. Call once from main().
-void init_logging(LogLevel level, LogFormat format = LogFormat::text);
+// Sets up the process logger. Call once from main(). `outputs` (--log-outputs): "default" or
+// "stderr", "stdout", or file paths (appended to, created 0600); several at once. Returns an
+// error text (a file that cannot be opened), empty on success; stderr is used then.
+std::string init_logging(LogLevel level, LogFormat format = LogFormat::text,
+                         const std::vector<std::string>& outputs = {"default"});
 
 }  // namespace etcdpp::base
 

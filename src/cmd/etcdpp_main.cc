@@ -2,6 +2,7 @@
 // environment and the file system to the libraries.
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "cmd/discovery_bootstrap.h"
 #include "cmd/flags.h"
 #include "cmd/run_member.h"
@@ -145,8 +146,14 @@ int main(int argc, char** argv) {
   etcdpp::base::LogLevel level = etcdpp::base::LogLevel::info;
   etcdpp::base::parse_log_level(f.get("log-level"), level);
   if (f.get_bool("debug")) level = etcdpp::base::LogLevel::debug;
-  etcdpp::base::init_logging(level, f.get("logger") == "zap" ? etcdpp::base::LogFormat::json
-                                                             : etcdpp::base::LogFormat::text);
+  auto log_error = etcdpp::base::init_logging(
+      level,
+      f.get("logger") == "zap" ? etcdpp::base::LogFormat::json : etcdpp::base::LogFormat::text,
+      etcdpp::base::split(f.get("log-outputs"), ','));
+  if (!log_error.empty()) {
+    std::fprintf(stderr, "etcdpp: %s\n", log_error.c_str());
+    return 1;
+  }
   for (const auto& w : parsed.warnings) ETCDPP_LOG_WARN("{}", w);
   for (const auto& i : parsed.infos) ETCDPP_LOG_INFO("{}", i);
 

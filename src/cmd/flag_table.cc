@@ -153,7 +153,7 @@ const std::vector<FlagSpec>& flag_table() {
       {"logger", K::text, "capnslog", S::honoured,
        "'capnslog' (text lines) or 'zap' (one JSON object per line)."},
       {"log-outputs", K::text, "default", S::honoured,
-       "'default' or 'stderr' (etcdpp logs to stderr)."},
+       "Where logs go: 'default' (stderr), 'stderr', 'stdout' or file paths, comma-separated."},
       {"log-package-levels", K::text, "", S::unsupported,
        "Specify a particular log level for each etcd package."},
       // unsafe / other

@@ -127,8 +127,8 @@ std::string validate_values(const FlagValues& f) {
     return invalid(f, "log-level", "invalid value");
   }
   if (!one_of("logger", {"zap", "capnslog"})) return invalid(f, "logger", "invalid value");
-  if (!one_of("log-outputs", {"default", "stderr"})) {
-    return invalid(f, "log-outputs", "etcdpp logs to stderr only (use 'default' or 'stderr')");
+  if (base::split(f.get("log-outputs"), ',').empty()) {
+    return invalid(f, "log-outputs", "expected default, stderr, stdout or file paths");
   }
   for (const char* name : {"listen-client-urls", "listen-peer-urls", "advertise-client-urls",
                            "initial-advertise-peer-urls", "listen-metrics-urls"}) {

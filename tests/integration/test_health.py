@@ -298,3 +298,24 @@ def test_host_whitelist_like_etcd(started, tmp_path):
                 assert got[2] == want[2] and got[1]["content-type"] == want[1]["content-type"]
     # The peer listener is not concerned (members reach each other by any name).
     assert http("GET", m.peer_url + "/members", headers={"Host": "evil.com"})[0] == 200
+
+
+def test_log_outputs_stdout_and_files(started, tmp_path, member):
+    """--log-outputs: stdout and files (appended, owner-only), several at once; a file in a
+    missing directory is an error, not a directory created behind the user's back."""
+    import stat
+    import subprocess
+    from conftest import ETCDPP_BIN
+    log_file = tmp_path / "proxy.log.txt"
+    proxy = started(Proxy(tmp_path, name="logs", initial_cluster=f"m0={member.peer_url}",
+                          extra=["--log-outputs", f"{log_file},stdout"]))
+    proxy.wait_listening().wait_endpoints(1)
+    text = log_file.read_text()
+    assert "v2 proxy started listening on client requests" in text
+    assert stat.S_IMODE(os.stat(log_file).st_mode) == 0o600
+    assert "v2 proxy started listening on client requests" in proxy.process.output()
+    r = subprocess.run([ETCDPP_BIN, "--proxy", "on", "--log-outputs",
+                        str(tmp_path / "no" / "such" / "dir.log")],
+                       capture_output=True, text=True, timeout=10, cwd=tmp_path)
+    assert r.returncode == 1 and "no directory" in r.stderr, r.stderr
+    assert not (tmp_path / "no").exists()
