@@ -339,3 +339,23 @@ def test_new_endpoint(tmp_path, service, started):
     m = started(discovery_member(tmp_path, "behind", body))
     m.start()
     assert member_names(m.client_url) == ["behind"]
+
+
+def test_etcd_proxy_in_front_of_etcdpp_members_from_one_token(tmp_path, service, started):
+    """etcd 3.4's own proxy reads the registrations etcdpp members wrote (same protocol, same
+    value format) and forwards to them."""
+    url = new_token(service, 2)
+    port = free_port()
+    etcd_proxy = started(Process([ETCD_BIN, "--proxy", "on", "--enable-v2=true",
+                                  "--data-dir", str(tmp_path / "etcd-proxy"),
+                                  "--listen-client-urls", f"http://127.0.0.1:{port}",
+                                  "--discovery", url], str(tmp_path / "etcd-proxy.log")))
+    members = [started(discovery_member(tmp_path, f"pp{i}", url)) for i in range(2)]
+    for m in members:
+        m.start(wait=False)
+    proxy_url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: http("PUT", proxy_url + "/v2/keys/via-etcd-proxy", "value=1",
+                            timeout=2)[0] == 201, timeout=40, what="etcd's proxy forwarding")
+    status, _, body = http("GET", members[1].client_url + "/v2/keys/via-etcd-proxy?quorum=true")
+    assert status == 200 and json.loads(body)["node"]["value"] == "1"
+    assert etcd_proxy.alive()
