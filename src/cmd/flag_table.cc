@@ -159,7 +159,7 @@ const std::vector<FlagSpec>& flag_table() {
       // unsafe / other
       {"force-new-cluster", K::boolean, "false", S::honoured,
        "Force to create a new one member cluster."},
-      {"unsafe-no-fsync", K::boolean, "false", S::unsupported,
+      {"unsafe-no-fsync", K::boolean, "false", S::honoured,
        "Disables fsync, unsafe, will cause data loss."},
       {"config-file", K::text, "", S::honoured,
        "Path to the server configuration file (YAML; replaces all other flags and variables)."},

@@ -167,6 +167,12 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   if (!f.get("wal-dir").empty()) cfg.durable.wal_dir = f.get("wal-dir");
   cfg.durable.snapshot_count = f.get_uint("snapshot-count");
   cfg.durable.max_snapshots = f.get_uint("max-snapshots");
+  cfg.durable.wal.unsafe_no_fsync = f.get_bool("unsafe-no-fsync");
+  if (cfg.durable.wal.unsafe_no_fsync) {
+    ETCDPP_LOG_WARN(
+        "--unsafe-no-fsync: writes are acknowledged without fsync; a machine crash can lose "
+        "them (for throwaway test clusters only)");
+  }
   cfg.advertise_client_urls = url_texts(*advertise_client);
   cfg.advertise_peer_urls = url_texts(*advertise_peer);
   cfg.cluster_token = f.get("initial-cluster-token");

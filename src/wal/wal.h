@@ -36,6 +36,10 @@ struct Record {
 
 struct Options {
   uint64_t segment_bytes = 64 * 1024 * 1024;
+  // --unsafe-no-fsync (etcd's, for throwaway test clusters): sync() writes but does not
+  // fdatasync, so a machine crash can lose acknowledged writes. A process crash cannot: the
+  // data is in the kernel's page cache.
+  bool unsafe_no_fsync = false;
 };
 
 constexpr uint32_t kMaxRecordBytes = 64 * 1024 * 1024;

@@ -432,3 +432,19 @@ def test_member_flag_errors_like_etcd(tmp_path):
                            cwd=tmp_path)
         assert r.returncode == code, (args, r.stdout, r.stderr)
         assert message in r.stdout + r.stderr, (args, r.stdout, r.stderr)
+
+
+def test_unsafe_no_fsync_member_keeps_writes_over_a_process_crash(tmp_path):
+    """--unsafe-no-fsync (test clusters): writes are acknowledged without fdatasync, yet a
+    kill -9 of the process loses none of them (they are in the page cache)."""
+    m = EtcdppMember(tmp_path, "nofsync", extra=["--unsafe-no-fsync"]).start()
+    try:
+        assert "--unsafe-no-fsync" in m.process.output()
+        for i in range(50):
+            assert http("PUT", m.client_url + f"/v2/keys/n{i}", f"value={i}")[0] == 201
+        m.kill9()
+        m.extra.remove("--unsafe-no-fsync")
+        m.start()
+        assert json.loads(http("GET", m.client_url + "/v2/keys/n49")[2])["node"]["value"] == "49"
+    finally:
+        m.stop()

@@ -61,6 +61,18 @@ TEST_F(WalTest, RoundTrip) {
   EXPECT_EQ(replayed.back().payload, "after");
 }
 
+TEST_F(WalTest, UnsafeNoFsyncStillWritesBeforeAnswering) {
+  // Without fdatasync the records are still in the file (a process crash keeps them).
+  Options o;
+  o.unsafe_no_fsync = true;
+  write_records(3, o);
+  std::vector<Record> replayed;
+  std::string error;
+  ASSERT_TRUE(open(replayed, error)) << error;
+  ASSERT_EQ(replayed.size(), 3u);
+  EXPECT_EQ(replayed[2].payload, "record-2");
+}
+
 TEST_F(WalTest, EmptyAndBinaryPayloads) {
   std::vector<Record> replayed;
   std::string error;
