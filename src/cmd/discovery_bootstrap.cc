@@ -26,12 +26,6 @@ std::optional<http::Url> discovery_proxy(const FlagValues& f) {
   return proxy;
 }
 
-std::vector<std::string> url_texts(const std::vector<http::Url>& urls) {
-  std::vector<std::string> out;
-  for (const auto& u : urls) out.push_back(u.text);
-  return out;
-}
-
 // The exit status after a failed discovery (etcd's: 1), with what to do about it.
 int discovery_failed(const discovery::Outcome& outcome, const std::string& url,
                      const std::string& name) {
@@ -75,7 +69,7 @@ int join_discovery_cluster(const FlagValues& f, const std::string& name,
                            const std::string& cluster_token, asio::io_context& io,
                            std::string& cluster_text) {
   auto url = discovery_url(f);
-  uint64_t self_id = server::compute_member_id(url_texts(advertise_peer), cluster_token);
+  uint64_t self_id = server::compute_member_id(http::url_texts(advertise_peer), cluster_token);
   std::string self_value =
       discovery::format_initial_cluster(discovery::InitialCluster{{name, advertise_peer}});
   discovery::Discovery client(url, discovery_proxy(f), server::id_hex(self_id));

@@ -26,12 +26,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::vector<std::string> url_texts(const std::vector<http::Url>& urls) {
-  std::vector<std::string> out;
-  for (const auto& u : urls) out.push_back(u.text);
-  return out;
-}
-
 // etcd's flag errors end start-up with exit code 1 and this shape.
 int flag_error(const std::string& message) {
   std::fprintf(stderr, "etcdpp: error verifying flags, %s. See 'etcdpp --help'.\n",
@@ -78,12 +72,12 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
   if (mine != advertised) {
     return flag_error(
         std::string(source) + " has " + name + "=" +
-        fmt::format("{}", fmt::join(url_texts(self->second), ",")) +
+        fmt::format("{}", fmt::join(http::url_texts(self->second), ",")) +
         " but missing from --initial-advertise-peer-urls=" + f.get("initial-advertise-peer-urls"));
   }
   if (f.get("initial-cluster-state") != "existing") {
     for (const auto& [member_name, urls] : *cluster) {
-      auto texts = url_texts(urls);
+      auto texts = http::url_texts(urls);
       cfg.initial_members.push_back(server::MemberInfo{
           server::compute_member_id(texts, cfg.cluster_token), member_name, texts, {}});
     }
@@ -112,7 +106,7 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
                      fmt::join(answer.errors, "; "));
     return 1;
   }
-  std::vector<std::string> my_urls = url_texts(advertised);
+  std::vector<std::string> my_urls = http::url_texts(advertised);
   for (const auto& m : answer.members) {
     std::vector<std::string> urls = m.peer_urls;
     std::sort(urls.begin(), urls.end());
@@ -173,8 +167,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
         "--unsafe-no-fsync: writes are acknowledged without fsync; a machine crash can lose "
         "them (for throwaway test clusters only)");
   }
-  cfg.advertise_client_urls = url_texts(*advertise_client);
-  cfg.advertise_peer_urls = url_texts(*advertise_peer);
+  cfg.advertise_client_urls = http::url_texts(*advertise_client);
+  cfg.advertise_peer_urls = http::url_texts(*advertise_peer);
   cfg.cluster_token = f.get("initial-cluster-token");
   if (cfg.durable.snapshot_count == 0) {
     return flag_error("--snapshot-count must be greater than 0");

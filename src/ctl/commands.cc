@@ -422,8 +422,8 @@ int run_member_command(const CommandArgs& args, Context& ctx) {
     std::cout << "Updated member with ID " << pos[1] << " in cluster\n";
     return kExitSuccess;
   }
-  std::cerr << "No help topic for '" << sub << "'\n";
-  return 3;
+  std::cerr << no_help_topic(sub);
+  return kExitNoHelpTopic;
 }
 
 int run_watch(const std::string& command, const CommandArgs& args, Context& ctx) {

@@ -239,8 +239,8 @@ int main(int argc, char** argv) {
   if (auto code = answer_help(command, args, i)) return *code;
   const auto* flags = command_flags(command);
   if (!flags) {
-    std::cerr << "No help topic for '" << command << "'\n";
-    return 3;
+    std::cerr << no_help_topic(command);
+    return kExitNoHelpTopic;
   }
   CommandArgs cargs;
   cargs.command = command;

@@ -1,9 +1,9 @@
 #include "discovery/registry.h"
 
+#include "base/strings.h"
 #include "discovery/initial_cluster.h"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 namespace etcdpp::discovery {
@@ -25,11 +25,8 @@ std::string_view failure_text(Failure failure) {
 }
 
 std::optional<uint64_t> parse_size(std::string_view value) {
-  uint64_t size = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
-  if (ec != std::errc() || end != value.data() + value.size() || value.empty() || size == 0) {
-    return std::nullopt;
-  }
+  auto size = base::parse_go_uint(value);  // strconv.ParseUint, as etcd reads it
+  if (!size || *size == 0) return std::nullopt;
   return size;
 }
 

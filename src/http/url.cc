@@ -56,6 +56,13 @@ std::optional<Url> parse_url(std::string_view raw, std::string& error) {
   return out;
 }
 
+std::vector<std::string> url_texts(const std::vector<Url>& urls) {
+  std::vector<std::string> out;
+  out.reserve(urls.size());
+  for (const auto& u : urls) out.push_back(u.text);
+  return out;
+}
+
 std::optional<std::vector<Url>> parse_url_list(std::string_view text, std::string& error) {
   std::vector<Url> out;
   size_t start = 0;

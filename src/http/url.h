@@ -29,6 +29,9 @@ std::optional<Url> parse_url(std::string_view text, std::string& error);
 // the list sorted, as etcd's types.NewURLs does.
 std::optional<std::vector<Url>> parse_url_list(std::string_view text, std::string& error);
 
+// The canonical texts of `urls`, in order.
+std::vector<std::string> url_texts(const std::vector<Url>& urls);
+
 // For --listen-* URLs: the host must be an IP literal or "localhost".
 bool is_bindable_host(const Url& url);
 

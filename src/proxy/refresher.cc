@@ -29,12 +29,6 @@ std::string join(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-std::vector<std::string> texts(const std::vector<http::Url>& urls) {
-  std::vector<std::string> out;
-  for (const auto& u : urls) out.push_back(u.text);
-  return out;
-}
-
 }  // namespace
 
 Refresher::Refresher(ProxyContext& ctx, std::vector<http::Url> configured_peers,
@@ -48,10 +42,11 @@ asio::awaitable<bool> Refresher::refresh_once() {
   const auto& cfg = ctx_.config;
   auto answer = co_await client::fetch_members(peers_, cluster_id_, cfg.dial_timeout,
                                                cfg.membership_request_timeout);
-  if (!answer.ok && texts(peers_) != texts(configured_peers_) && !configured_peers_.empty()) {
+  if (!answer.ok && http::url_texts(peers_) != http::url_texts(configured_peers_) &&
+      !configured_peers_.empty()) {
     // W12: the learned peer URLs are all stale; fall back to the configured ones.
     ETCDPP_LOG_WARN("no peer from the cluster file answered; trying the configured peers {}",
-                    join(texts(configured_peers_)));
+                    join(http::url_texts(configured_peers_)));
     auto fallback = co_await client::fetch_members(configured_peers_, cluster_id_, cfg.dial_timeout,
                                                    cfg.membership_request_timeout);
     for (auto& e : fallback.errors) answer.errors.push_back(std::move(e));

@@ -88,16 +88,12 @@ bool ClientApi::host_allowed(std::string_view host) const {
                                           host.find(':', colon + 1) == std::string_view::npos) {
     host = host.substr(0, colon);
   }
-  for (const auto& allowed : host_whitelist_) {
-    if (allowed == "*" || allowed == host) return true;
-  }
-  return false;
+  return std::find(host_whitelist_.begin(), host_whitelist_.end(), host) != host_whitelist_.end();
 }
 
 std::string ClientApi::cors_origin(std::string_view request_origin) const {
   if (cors_origins_.empty()) return "*";
   for (const auto& allowed : cors_origins_) {
-    if (allowed == "*") return "*";
     if (allowed == request_origin) return allowed;
   }
   return {};

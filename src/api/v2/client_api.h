@@ -12,6 +12,7 @@
 #include "http/headers.h"
 #include "server/member.h"
 
+#include <algorithm>
 #include <string>
 
 namespace etcdpp::api::v2 {
@@ -34,8 +35,8 @@ class ClientApi final : public http::ConnectionHandler {
                      std::vector<std::string> host_whitelist = {})
       : member_(member),
         metrics_only_(metrics_only),
-        cors_origins_(std::move(cors_origins)),
-        host_whitelist_(std::move(host_whitelist)),
+        cors_origins_(allow_all_if_star(std::move(cors_origins))),
+        host_whitelist_(allow_all_if_star(std::move(host_whitelist))),
         keys_(member),
         members_(member),
         discovery_(member),
@@ -56,6 +57,12 @@ class ClientApi final : public http::ConnectionHandler {
   Reply machines() const;
   Reply health() const;
   const std::string& date();
+  // A list holding "*" allows everything: made empty once here, so the per-request checks
+  // have nothing to look through in the default configuration.
+  static std::vector<std::string> allow_all_if_star(std::vector<std::string> list) {
+    if (std::find(list.begin(), list.end(), "*") != list.end()) list.clear();
+    return list;
+  }
   // Whether a request with this Host header may be served (--host-whitelist).
   bool host_allowed(std::string_view host) const;
   // The CORS origin to allow for a request with this Origin header ("" for none).

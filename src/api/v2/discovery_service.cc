@@ -2,8 +2,8 @@
 
 #include "api/v2/form.h"
 #include "api/v2/render.h"
+#include "base/strings.h"
 
-#include <charconv>
 #include <cstdio>
 #include <random>
 
@@ -42,9 +42,9 @@ void DiscoveryService::handle(std::string_view method, std::string_view query,
   uint64_t size = 3;
   if (form.has("size")) {
     std::string text = form.get("size");
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), size);
-    if (ec != std::errc() || end != text.data() + text.size() || size == 0 ||
-        size > kMaxDiscoverySize) {
+    auto parsed = base::parse_go_uint(text);
+    size = parsed.value_or(0);
+    if (size == 0 || size > kMaxDiscoverySize) {
       done(text_error(400, "size must be an integer from 1 to " +
                                std::to_string(kMaxDiscoverySize) + ", got \"" + text + "\""));
       return;
