@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 
 #include "base/log.h"
+#include "http/lazy_deadline.h"
+#include "http/message_io.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -34,30 +36,13 @@ bool is_quiet_close(const boost::system::error_code& ec) {
          ec == bhttp::error::partial_message;
 }
 
-// What the request deadline's timer shares with the connection: the timer's handler may run
-// after the connection's coroutine finished, so it holds only a weak reference.
+// What a connection's coroutines share (linger() runs on after the request loop).
 struct ConnectionState {
   explicit ConnectionState(asio::ip::tcp::socket s)
       : socket(std::move(s)), deadline(socket.get_executor()) {}
   asio::ip::tcp::socket socket;
-  asio::steady_timer deadline;
-  bool timed_out = false;
+  LazyDeadline deadline;
 };
-
-void arm_deadline(const std::shared_ptr<ConnectionState>& state,
-                  std::chrono::milliseconds timeout) {
-  state->timed_out = false;
-  state->deadline.expires_after(timeout);
-  state->deadline.async_wait(
-      [weak = std::weak_ptr<ConnectionState>(state)](const boost::system::error_code& ec) {
-        if (ec) return;
-        if (auto s = weak.lock()) {
-          s->timed_out = true;
-          boost::system::error_code ignored;
-          s->socket.cancel(ignored);
-        }
-      });
-}
 
 // A "lingering close" (as Go's server does): after answering a request whose body was not
 // read, stop sending and discard what the client still sends for a short while, so that
@@ -68,14 +53,14 @@ asio::awaitable<void> linger(std::shared_ptr<ConnectionState> state) {
   constexpr size_t kLingerBytes = 16 << 20;
   boost::system::error_code ec;
   state->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  arm_deadline(state, kLingerTime);
+  state->deadline.arm(kLingerTime, state->socket);
   auto scratch = std::make_unique<std::array<char, 16384>>();
   size_t discarded = 0;
   while (!ec && discarded < kLingerBytes) {
     discarded += co_await state->socket.async_read_some(
         asio::buffer(*scratch), asio::redirect_error(asio::use_awaitable, ec));
   }
-  state->deadline.cancel();
+  state->deadline.disarm();
 }
 
 }  // namespace
@@ -189,27 +174,22 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
     parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
     // Once a request has started, all of it must arrive in time (slow clients).
-    arm_deadline(state, limits.request_timeout);
-    co_await bhttp::async_read_header(sock, buffer, parser,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+    state->deadline.arm(limits.request_timeout, sock);
+    co_await read_parsed(sock, buffer, parser, ReadUntil::header, ec);
     if (!ec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await asio::async_write(sock, asio::buffer(kContinue),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      co_await write_all(sock, asio::buffer(kContinue), ec);
     }
-    if (!ec && !parser.is_done()) {
-      co_await bhttp::async_read(sock, buffer, parser,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-    }
-    state->deadline.cancel();
-    if (state->timed_out) ec = beast::error::timeout;
+    if (!ec && !parser.is_done())
+      co_await read_parsed(sock, buffer, parser, ReadUntil::message, ec);
+    state->deadline.disarm();
+    if (state->deadline.timed_out()) ec = beast::error::timeout;
     if (ec) {
       // The client went away (before or in the middle of a request): nothing to answer.
       if (is_quiet_close(ec)) break;
       // Too large, too slow or malformed: answer once, then close.
       auto bytes = std::make_unique<std::string>(handler.unreadable(ec));
-      co_await asio::async_write(sock, asio::buffer(*bytes),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      co_await write_all(sock, asio::buffer(*bytes), ec);
       if (!ec) co_await linger(state);
       break;
     }
@@ -218,14 +198,15 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
       // Go's server refuses an HTTP/1.1 request without Host before any handler runs.
       auto bytes = std::make_unique<std::string>(
           go_request_error("400 Bad Request: missing required Host header"));
-      co_await asio::async_write(sock, asio::buffer(*bytes),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      co_await write_all(sock, asio::buffer(*bytes), ec);
       break;
     }
     // A long poll may stay idle for hours: it should not hold a read buffer meanwhile.
     if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || handler.is_long_poll(req))) {
       buffer.shrink_to_fit();
     }
+    // Nor a timer wait (the lazy deadline would otherwise keep one for a request timeout).
+    if (handler.is_long_poll(req)) state->deadline.disarm_and_release();
     bool keep = co_await handler.handle(sock, req, client_ip);
     if (!keep) break;
   }

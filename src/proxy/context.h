@@ -8,6 +8,7 @@
 #include "proxy/metrics.h"
 #include "proxy/upstream_pool.h"
 
+#include <functional>
 #include <string>
 
 namespace etcdpp::proxy {
@@ -25,6 +26,9 @@ struct ProxyContext {
   // Random per process; put in the hop header of every forwarded request.
   const std::string proxy_id;
   size_t client_connections = 0;
+  // Called when a request has just marked an endpoint failed: the refresher then re-plans its
+  // wake-up (the endpoint's health probe is due after --proxy-failure-wait).
+  std::function<void()> on_endpoint_failed;
 
   // The HTTP Date header for now, formatted at most once per second.
   const std::string& date();

@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "http/hangup_watch.h"
 #include "http/headers.h"
+#include "http/message_io.h"
 #include "http/serialize.h"
 #include "proxy/local_responses.h"
 #include "proxy/request_info.h"
@@ -10,6 +11,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http.hpp>
 
 #include <array>
@@ -27,7 +29,7 @@ namespace {
 std::function<void()> close_upstream(UpstreamConn* conn) {
   return [conn] {
     boost::system::error_code ignored;
-    conn->stream.socket().close(ignored);
+    conn->socket.close(ignored);
   };
 }
 
@@ -125,6 +127,7 @@ void Attempt::note_failure(std::string_view kind, const boost::system::error_cod
     ETCDPP_LOG_WARN("marked endpoint {} unavailable", ep_->url.text);
     ctx_.metrics.set_endpoint_state(ep_->url.text, "failed");
     ctx_.metrics.available_endpoints().Set(static_cast<double>(ctx_.director.available_count()));
+    if (ctx_.on_endpoint_failed) ctx_.on_endpoint_failed();
   }
 }
 
@@ -147,12 +150,19 @@ asio::awaitable<Outcome> Attempt::run() {
         co_return Outcome::next_endpoint;
       }
     }
-    if (cfg.write_timeout.count() > 0) conn->stream.expires_after(cfg.write_timeout);
     std::array<asio::const_buffer, 2> request{asio::buffer(ex_.request_head),
                                               asio::buffer(ex_.req.body())};
-    co_await asio::async_write(conn->stream, request,
-                               asio::redirect_error(asio::use_awaitable, ec));
-    conn->stream.expires_never();
+    // Normally the kernel takes the whole request at once; the write timeout (a timer) is
+    // armed only for what has to wait.
+    size_t sent = http::send_now(conn->socket, request, ec);
+    if (!ec && sent < asio::buffer_size(request)) {
+      beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(request);
+      rest.consume(sent);
+      if (cfg.write_timeout.count() > 0) conn->deadline.arm(cfg.write_timeout, conn->socket);
+      co_await asio::async_write(conn->socket, rest, asio::redirect_error(asio::use_awaitable, ec));
+      conn->deadline.disarm();
+      if (conn->deadline.timed_out()) ec = beast::error::timeout;
+    }
     if (ec) {
       // A request that could not be written completely cannot have been applied.
       if (conn->reused) continue;
@@ -178,10 +188,10 @@ asio::awaitable<Outcome> Attempt::run() {
     parser.header_limit(64 * 1024);
     if (ex_.head) parser.skip(true);
     auto header_timeout = response_header_timeout(cfg, ex_.watch);
-    if (header_timeout.count() > 0) conn->stream.expires_after(header_timeout);
-    co_await bhttp::async_read_header(conn->stream, conn->buffer, parser,
-                                      asio::redirect_error(asio::use_awaitable, ec));
-    conn->stream.expires_never();
+    if (header_timeout.count() > 0) conn->deadline.arm(header_timeout, conn->socket);
+    co_await http::read_parsed(conn->socket, conn->buffer, parser, http::ReadUntil::header, ec);
+    conn->deadline.disarm();
+    if (conn->deadline.timed_out()) ec = beast::error::timeout;
     if (ec) {
       if (watch && watch->client_gone()) {
         watch->stop();
@@ -235,11 +245,11 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
     res.body().data = whole_body.data();
     res.body().size = whole_body.size();
     if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
-      conn->stream.expires_after(ctx_.config.read_timeout);
+      conn->deadline.arm(ctx_.config.read_timeout, conn->socket);
     }
-    co_await bhttp::async_read(conn->stream, conn->buffer, parser,
-                               asio::redirect_error(asio::use_awaitable, ec));
-    conn->stream.expires_never();
+    co_await http::read_parsed(conn->socket, conn->buffer, parser, http::ReadUntil::message, ec);
+    conn->deadline.disarm();
+    if (conn->deadline.timed_out()) ec = beast::error::timeout;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec || !parser.is_done()) {
       if (watch) {
@@ -258,6 +268,7 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
   } else {
     // Streamed: the request will not be sent again, and an idle watcher should not keep it.
     ex_.req = ClientRequest();
+    ex_.request_head = std::string();
     if (!content_length) {
       if (ex_.client_version >= 11) {
         res.chunked(true);
@@ -272,19 +283,21 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
   std::string head;
   http::append_response_head(head, res.base());
   if (!parser.is_done()) {
-    co_await asio::async_write(ex_.client, asio::buffer(head),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::write_all(ex_.client, asio::buffer(head), ec);
     if (ec) {
       upstream_ok = false;
       outcome = Outcome::client_gone;
     } else {
       head = std::string();  // an idle watcher keeps no copy of the head
+      // Nor the member's header fields: the parser reads the body on its own state.
+      bool chunked = res.chunked();
+      res.base().clear();
       if (!watch) watch = http::HangupWatch::start(ex_.client, close_upstream(conn.get()));
-      outcome = co_await relay_stream(*conn, parser, res.chunked(), watch, upstream_ok);
+      outcome = co_await relay_stream(*conn, parser, chunked, watch, upstream_ok);
     }
   } else {
     std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(whole_body)};
-    co_await asio::async_write(ex_.client, message, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::write_all(ex_.client, message, ec);
     if (ec) outcome = Outcome::client_gone;
   }
   if (watch) watch->stop();
@@ -310,18 +323,23 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
       conn.buffer.shrink_to_fit();  // nothing buffered while waiting for the next event
       chunk = std::vector<char>();
       if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
-        conn.stream.expires_after(ctx_.config.read_timeout);
+        conn.deadline.arm(ctx_.config.read_timeout, conn.socket);
       }
-      co_await conn.stream.socket().async_wait(asio::socket_base::wait_read,
-                                               asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
+      co_await conn.socket.async_wait(asio::socket_base::wait_read,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        conn.deadline.disarm();
+        if (conn.deadline.timed_out()) ec = beast::error::timeout;
+        break;
+      }
     }
     chunk.resize(chunk_size);
     res.body().data = chunk.data();
     res.body().size = chunk.size();
-    co_await bhttp::async_read_some(conn.stream, conn.buffer, parser,
+    co_await bhttp::async_read_some(conn.socket, conn.buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
-    conn.stream.expires_never();
+    conn.deadline.disarm();
+    if (conn.deadline.timed_out()) ec = beast::error::timeout;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) break;
     size_t got = chunk.size() - res.body().size;
@@ -338,7 +356,7 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
       piece = {asio::buffer(framing), asio::buffer(chunk.data(), got),
                asio::buffer(got > 0 ? std::string_view("\r\n0\r\n\r\n") : http::kLastChunk)};
     }
-    co_await asio::async_write(ex_.client, piece, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::write_all(ex_.client, piece, ec);
     if (ec) {
       upstream_ok = false;
       co_return Outcome::client_gone;

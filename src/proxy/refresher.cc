@@ -173,11 +173,16 @@ asio::awaitable<void> Refresher::probe(EndpointPtr endpoint) {
                      res.ok ? "status " + std::to_string(res.status) : res.error);
   }
   publish_endpoint_states();
+  // A failed probe set a new failure wait: re-plan the sleep in run().
+  if (timer_) timer_->cancel();
 }
 
 asio::awaitable<void> Refresher::run() {
   auto executor = co_await asio::this_coro::executor;
   timer_.emplace(executor);
+  ctx_.on_endpoint_failed = [this] {
+    if (timer_) timer_->cancel();  // wakes the wait below, which re-plans
+  };
   while (!stopped_) {
     auto now = ctx_.clock.monotonic();
     if (ctx_.director.refresh_due(now)) {
@@ -189,10 +194,9 @@ asio::awaitable<void> Refresher::run() {
       publish_endpoint_states();
       asio::co_spawn(executor, probe(ep), asio::detached);
     }
-    // Wake at the next deadline, but at least every 250 ms: requests mark endpoints failed
-    // between wake-ups and their failure waits must be noticed.
-    auto wait =
-        std::min<base::MonoTime::duration>(ctx_.director.next_deadline() - now, base::Millis(250));
+    // Sleep until the next refresh or failure wait ends. An endpoint that a request marks
+    // failed meanwhile cancels this wait (on_endpoint_failed), so an idle proxy does not poll.
+    auto wait = ctx_.director.next_deadline() - now;
     if (wait < base::Millis(1)) wait = base::Millis(1);
     timer_->expires_after(wait);
     boost::system::error_code ec;
@@ -202,6 +206,7 @@ asio::awaitable<void> Refresher::run() {
 
 void Refresher::stop() {
   stopped_ = true;
+  ctx_.on_endpoint_failed = nullptr;
   if (timer_) timer_->cancel();
 }
 

@@ -1,5 +1,6 @@
 #include "proxy/upstream_pool.h"
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -35,7 +36,7 @@ std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const std::string& endpoin
   while (!stack.empty()) {
     auto conn = std::move(stack.back());
     stack.pop_back();
-    if (!check_open || looks_open(conn->stream.socket())) {
+    if (!check_open || looks_open(conn->socket)) {
       conn->reused = true;
       return conn;
     }
@@ -71,10 +72,10 @@ asio::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::connect(
     const http::Url& url, std::chrono::milliseconds dial_timeout, boost::system::error_code& ec) {
   auto conn = std::make_unique<UpstreamConn>(executor_);
   conn->endpoint = url.text;
-  if (dial_timeout.count() > 0) conn->stream.expires_after(dial_timeout);
   auto addr = asio::ip::make_address(url.host, ec);
   if (!ec) {
-    co_await conn->stream.async_connect(tcp::endpoint(addr, url.port),
+    if (dial_timeout.count() > 0) conn->deadline.arm(dial_timeout, conn->socket);
+    co_await conn->socket.async_connect(tcp::endpoint(addr, url.port),
                                         asio::redirect_error(asio::use_awaitable, ec));
   } else {
     ec.clear();
@@ -83,12 +84,15 @@ asio::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::connect(
     auto results = co_await resolver.async_resolve(url.host, port,
                                                    asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
-      co_await conn->stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+      if (dial_timeout.count() > 0) conn->deadline.arm(dial_timeout, conn->socket);
+      co_await asio::async_connect(conn->socket, results,
+                                   asio::redirect_error(asio::use_awaitable, ec));
     }
   }
-  conn->stream.expires_never();
+  conn->deadline.disarm();
+  if (conn->deadline.timed_out()) ec = asio::error::timed_out;
   if (ec) co_return nullptr;
-  conn->stream.socket().set_option(tcp::no_delay(true), ec);
+  conn->socket.set_option(tcp::no_delay(true), ec);
   ec.clear();
   co_return conn;
 }

@@ -357,7 +357,7 @@ def test_backup_under_load_restores_with_force_new_cluster(tmp_path):
         restored.start()
         status, _, body = http("GET", restored.client_url + "/v2/keys/w?recursive=true")
         have = {int(n["key"].rsplit("/", 1)[1]) for n in json.loads(body)["node"]["nodes"]}
-        assert set(before) <= have
+        assert set(before) <= have, sorted(set(before) - have)[:20]
         # Errors: an existing backup, a directory that is not a data dir, --with-v3.
         for args, text in [(["--data-dir", m.data_dir, "--backup-dir", str(tmp_path / "bk")],
                             "already exists"),

@@ -9,6 +9,7 @@
 #include "api/v2/render.h"
 #include "base/json_string.h"
 #include "http/headers.h"
+#include "http/message_io.h"
 #include "http/path.h"
 
 #include <boost/asio/async_result.hpp>
@@ -38,8 +39,7 @@ asio::awaitable<bool> write_reply(asio::ip::tcp::socket& socket, const Reply& re
                                   const WireOptions& wire) {
   auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
   boost::system::error_code ec;
-  co_await asio::async_write(socket, asio::buffer(*bytes),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  co_await http::write_all(socket, asio::buffer(*bytes), ec);
   co_return !ec && wire.keep_alive;
 }
 
@@ -126,8 +126,7 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
   if (target.empty() || target.front() != '/') {
     auto bytes = std::make_unique<std::string>(http::go_request_error("400 Bad Request"));
     boost::system::error_code ec;
-    co_await asio::async_write(socket, asio::buffer(*bytes),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::write_all(socket, asio::buffer(*bytes), ec);
     co_return false;
   }
   std::string_view raw_path = target.substr(0, target.find('?'));
@@ -139,8 +138,7 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
     // Go's server cannot parse such a request line.
     auto bytes = std::make_unique<std::string>(http::go_request_error("400 Bad Request"));
     boost::system::error_code ec;
-    co_await asio::async_write(socket, asio::buffer(*bytes),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::write_all(socket, asio::buffer(*bytes), ec);
     co_return false;
   }
   const std::string& path = *decoded;

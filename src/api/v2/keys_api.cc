@@ -4,6 +4,7 @@
 #include "api/v2/keys_request.h"
 #include "api/v2/render.h"
 #include "http/hangup_watch.h"
+#include "http/message_io.h"
 #include "http/serialize.h"
 
 #include <boost/asio/redirect_error.hpp>
@@ -70,13 +71,16 @@ Reply KeysApi::event_reply(const store::Event& event, bool no_value_on_success) 
   return r;
 }
 
-asio::awaitable<Reply> KeysApi::answer(const http::ServerRequest& req, std::string_view path,
-                                       std::string_view query,
-                                       std::shared_ptr<store::Watcher>& watcher) {
+KeysApi::Plan KeysApi::plan(const http::ServerRequest& req, std::string_view path,
+                            std::string_view query) {
+  Plan plan;
   std::string_view method = req.method_string();
   auto content_type = req[bhttp::field::content_type];
   auto parsed = parse_keys_request(method, path, query, content_type, req.body());
-  if (!parsed) co_return error_reply(parsed.error());
+  if (!parsed) {
+    plan.reply = error_reply(parsed.error());
+    return plan;
+  }
   const KeysRequest& kr = *parsed;
   auto& stats = member_.stats();
   if (kr.method == "GET" || kr.method == "HEAD") {
@@ -87,28 +91,31 @@ asio::awaitable<Reply> KeysApi::answer(const http::ServerRequest& req, std::stri
       qget.method = "QGET";
       qget.key = kr.key;
       qget.recursive = kr.recursive;
-      WriteResult result = co_await propose(member_, std::move(qget));
-      if (!result) co_return error_reply(result.error());
-      co_return event_reply(*result, false);
+      plan.write = std::move(qget);
+      return plan;
     }
     if (is_get && kr.wait) {
       auto w = member_.store().watch(kr.key, kr.recursive, kr.stream, kr.wait_index);
-      if (!w) co_return error_reply(w.error());
-      watcher = std::move(*w);
-      co_return Reply{};
+      if (!w) {
+        plan.reply = error_reply(w.error());
+      } else {
+        plan.watcher = std::move(*w);
+      }
+      return plan;
     }
     auto got = member_.store().get(kr.key, kr.recursive);
     if (!got) {
       ++stats.gets_fail;
-      co_return error_reply(got.error());
+      plan.reply = error_reply(got.error());
+      return plan;
     }
     ++stats.gets_success;
-    co_return event_reply(*got, false);
+    plan.reply = event_reply(*got, false);
+    return plan;
   }
-  server::WriteRequest write = to_write_request(kr, member_.clock().wall());
-  WriteResult result = co_await propose(member_, std::move(write));
-  if (!result) co_return error_reply(result.error());
-  co_return event_reply(*result, kr.no_value_on_success);
+  plan.write = to_write_request(kr, member_.clock().wall());
+  plan.no_value_on_success = kr.no_value_on_success;
+  return plan;
 }
 
 asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::ServerRequest& req,
@@ -118,23 +125,28 @@ asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::
   bool allowed = verb == bhttp::verb::get || verb == bhttp::verb::head ||
                  verb == bhttp::verb::put || verb == bhttp::verb::post ||
                  verb == bhttp::verb::delete_;
-  std::shared_ptr<store::Watcher> watcher;
   Reply reply;
   if (!allowed) {
     reply = text_error(405, "Method Not Allowed");
     reply.set("Allow", "HEAD,GET,PUT,POST,DELETE");
   } else {
-    reply = co_await answer(req, path, query, watcher);
-  }
-  if (watcher) {
-    bool kept = co_await stream(socket, std::move(watcher), wire, cors_origin);
-    co_return kept;
+    // Reads are answered without suspending (no coroutine frame of their own).
+    Plan p = plan(req, path, query);
+    if (p.watcher) {
+      bool kept = co_await stream(socket, std::move(p.watcher), wire, cors_origin);
+      co_return kept;
+    }
+    if (p.write) {
+      WriteResult result = co_await propose(member_, std::move(*p.write));
+      reply = result ? event_reply(*result, p.no_value_on_success) : error_reply(result.error());
+    } else {
+      reply = std::move(*p.reply);
+    }
   }
   reply.cors_origin = cors_origin;
   auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
   boost::system::error_code ec;
-  co_await asio::async_write(socket, asio::buffer(*bytes),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  co_await http::write_all(socket, asio::buffer(*bytes), ec);
   co_return !ec && wire.keep_alive;
 }
 
@@ -178,8 +190,7 @@ asio::awaitable<bool> KeysApi::stream(asio::ip::tcp::socket& socket,
     if (!ended && watcher->removed()) ended = true;  // dropped (overflow): the stream ends
     if (ended && chunked) *out += http::kLastChunk;
     if (!out->empty()) {
-      co_await asio::async_write(socket, asio::buffer(*out),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::write_all(socket, asio::buffer(*out), ec);
       out->clear();
       if (ec) break;
     }

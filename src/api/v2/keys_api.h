@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
+#include <optional>
 #include <string_view>
 
 namespace etcdpp::api::v2 {
@@ -29,10 +30,15 @@ class KeysApi {
                                      const std::string& cors_origin);
 
  private:
-  // The answer to everything but a watch; `watcher` is set instead for a watch.
-  boost::asio::awaitable<Reply> answer(const http::ServerRequest& req, std::string_view path,
-                                       std::string_view query,
-                                       std::shared_ptr<store::Watcher>& watcher);
+  // What a request needs, decided without waiting: a reply at once (reads and errors), a
+  // proposal through the log (writes and quorum reads), or a watch. Exactly one is set.
+  struct Plan {
+    std::optional<Reply> reply;
+    std::optional<server::WriteRequest> write;
+    bool no_value_on_success = false;  // for the reply to `write`
+    std::shared_ptr<store::Watcher> watcher;
+  };
+  Plan plan(const http::ServerRequest& req, std::string_view path, std::string_view query);
   Reply event_reply(const store::Event& event, bool no_value_on_success);
   Reply error_reply(const store::Error& error);
   boost::asio::awaitable<bool> stream(boost::asio::ip::tcp::socket& socket,

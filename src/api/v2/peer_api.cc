@@ -4,6 +4,7 @@
 #include "api/v2/members_json.h"
 #include "base/log.h"
 #include "http/headers.h"
+#include "http/message_io.h"
 #include "http/url.h"
 #include "transport/raft_codec.h"
 
@@ -105,8 +106,7 @@ asio::awaitable<bool> PeerApi::handle(asio::ip::tcp::socket& socket, http::Serve
   Reply reply = answer(req, remote);
   auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
   boost::system::error_code ec;
-  co_await asio::async_write(socket, asio::buffer(*bytes),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  co_await http::write_all(socket, asio::buffer(*bytes), ec);
   co_return !ec && wire.keep_alive;
 }
 
