@@ -182,8 +182,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
     }
     if (!ec && !parser.is_done())
       co_await read_parsed(sock, buffer, parser, ReadUntil::message, ec);
-    state->deadline.disarm();
-    if (state->deadline.timed_out()) ec = beast::error::timeout;
+    if (state->deadline.disarm()) ec = beast::error::timeout;
     if (ec) {
       // The client went away (before or in the middle of a request): nothing to answer.
       if (is_quiet_close(ec)) break;
@@ -201,12 +200,11 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
       co_await write_all(sock, asio::buffer(*bytes), ec);
       break;
     }
-    // A long poll may stay idle for hours: it should not hold a read buffer meanwhile.
-    if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || handler.is_long_poll(req))) {
-      buffer.shrink_to_fit();
-    }
-    // Nor a timer wait (the lazy deadline would otherwise keep one for a request timeout).
-    if (handler.is_long_poll(req)) state->deadline.disarm_and_release();
+    // A long poll may stay idle for hours: it should hold neither a read buffer nor a timer
+    // wait (the lazy deadline would otherwise keep one for a request timeout) meanwhile.
+    bool long_poll = handler.is_long_poll(req);
+    if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || long_poll)) buffer.shrink_to_fit();
+    if (long_poll) state->deadline.disarm_and_release();
     bool keep = co_await handler.handle(sock, req, client_ip);
     if (!keep) break;
   }

@@ -1,5 +1,7 @@
 #include "http/lazy_deadline.h"
 
+#include <utility>
+
 namespace etcdpp::http {
 
 namespace asio = boost::asio;
@@ -53,8 +55,10 @@ void LazyDeadline::arm(std::chrono::milliseconds timeout, asio::ip::tcp::socket&
   if (!state_->timer_pending || state_->deadline < state_->timer.expiry()) start_timer(state_);
 }
 
-void LazyDeadline::disarm() {
-  if (state_) state_->deadline = Clock::time_point::max();
+bool LazyDeadline::disarm() {
+  if (!state_) return false;
+  state_->deadline = Clock::time_point::max();
+  return std::exchange(state_->timed_out, false);
 }
 
 void LazyDeadline::disarm_and_release() {
@@ -65,7 +69,5 @@ void LazyDeadline::disarm_and_release() {
     state_->timer.cancel();  // its handler sees operation_aborted and does nothing
   }
 }
-
-bool LazyDeadline::timed_out() const { return state_ && state_->timed_out; }
 
 }  // namespace etcdpp::http

@@ -29,16 +29,15 @@ class LazyDeadline {
   LazyDeadline& operator=(const LazyDeadline&) = delete;
 
   // From now on, the operations on `target` must finish within `timeout`; past it, they are
-  // cancelled (they fail with operation_aborted) and timed_out() becomes true. Clears
-  // timed_out(). `target` must outlive the arming (disarm or destruction).
+  // cancelled (they fail with operation_aborted). `target` must outlive the arming (disarm
+  // or destruction).
   void arm(std::chrono::milliseconds timeout, boost::asio::ip::tcp::socket& target);
   // Nothing is timed any more (the pending timer, if any, will find nothing and stop).
-  void disarm();
+  // Returns whether the armed deadline passed (the operations failed because of it).
+  bool disarm();
   // disarm(), and the pending timer wait is cancelled now rather than left to lapse: for a
   // connection about to stay idle for long (a watch), which should hold no timer meanwhile.
   void disarm_and_release();
-  // The last armed deadline passed before disarm().
-  bool timed_out() const;
 
  private:
   struct State;

@@ -90,6 +90,17 @@ size_t send_now(Socket& socket, const ConstBuffers& buffers, boost::system::erro
   return ec ? 0 : sent;
 }
 
+// Writes what send_now() left of `buffers` (all but the first `sent` bytes), waiting for the
+// socket as needed.
+template <class Socket, class ConstBuffers>
+boost::asio::awaitable<void> write_rest(Socket& socket, const ConstBuffers& buffers, size_t sent,
+                                        boost::system::error_code& ec) {
+  boost::beast::buffers_suffix<ConstBuffers> rest(buffers);
+  rest.consume(sent);
+  co_await boost::asio::async_write(socket, rest,
+                                    boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+}
+
 // Writes all of `buffers` to `socket`: one non-blocking send first, then waits only for what
 // the kernel did not take.
 template <class Socket, class ConstBuffers>
@@ -97,10 +108,7 @@ boost::asio::awaitable<void> write_all(Socket& socket, const ConstBuffers& buffe
                                        boost::system::error_code& ec) {
   size_t sent = send_now(socket, buffers, ec);
   if (ec || sent == boost::asio::buffer_size(buffers)) co_return;
-  boost::beast::buffers_suffix<ConstBuffers> rest(buffers);
-  rest.consume(sent);
-  co_await boost::asio::async_write(socket, rest,
-                                    boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  co_await write_rest(socket, buffers, sent, ec);
 }
 
 }  // namespace etcdpp::http

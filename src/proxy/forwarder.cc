@@ -10,8 +10,6 @@
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http.hpp>
 
 #include <array>
@@ -156,12 +154,9 @@ asio::awaitable<Outcome> Attempt::run() {
     // armed only for what has to wait.
     size_t sent = http::send_now(conn->socket, request, ec);
     if (!ec && sent < asio::buffer_size(request)) {
-      beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(request);
-      rest.consume(sent);
       if (cfg.write_timeout.count() > 0) conn->deadline.arm(cfg.write_timeout, conn->socket);
-      co_await asio::async_write(conn->socket, rest, asio::redirect_error(asio::use_awaitable, ec));
-      conn->deadline.disarm();
-      if (conn->deadline.timed_out()) ec = beast::error::timeout;
+      co_await http::write_rest(conn->socket, request, sent, ec);
+      if (conn->deadline.disarm()) ec = beast::error::timeout;
     }
     if (ec) {
       // A request that could not be written completely cannot have been applied.
@@ -190,8 +185,7 @@ asio::awaitable<Outcome> Attempt::run() {
     auto header_timeout = response_header_timeout(cfg, ex_.watch);
     if (header_timeout.count() > 0) conn->deadline.arm(header_timeout, conn->socket);
     co_await http::read_parsed(conn->socket, conn->buffer, parser, http::ReadUntil::header, ec);
-    conn->deadline.disarm();
-    if (conn->deadline.timed_out()) ec = beast::error::timeout;
+    if (conn->deadline.disarm()) ec = beast::error::timeout;
     if (ec) {
       if (watch && watch->client_gone()) {
         watch->stop();
@@ -248,8 +242,7 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
       conn->deadline.arm(ctx_.config.read_timeout, conn->socket);
     }
     co_await http::read_parsed(conn->socket, conn->buffer, parser, http::ReadUntil::message, ec);
-    conn->deadline.disarm();
-    if (conn->deadline.timed_out()) ec = beast::error::timeout;
+    if (conn->deadline.disarm()) ec = beast::error::timeout;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec || !parser.is_done()) {
       if (watch) {
@@ -328,8 +321,7 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
       co_await conn.socket.async_wait(asio::socket_base::wait_read,
                                       asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
-        conn.deadline.disarm();
-        if (conn.deadline.timed_out()) ec = beast::error::timeout;
+        if (conn.deadline.disarm()) ec = beast::error::timeout;
         break;
       }
     }
@@ -338,8 +330,7 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
     res.body().size = chunk.size();
     co_await bhttp::async_read_some(conn.socket, conn.buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
-    conn.deadline.disarm();
-    if (conn.deadline.timed_out()) ec = beast::error::timeout;
+    if (conn.deadline.disarm()) ec = beast::error::timeout;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) break;
     size_t got = chunk.size() - res.body().size;

@@ -89,8 +89,7 @@ asio::awaitable<std::unique_ptr<UpstreamConn>> UpstreamPool::connect(
                                    asio::redirect_error(asio::use_awaitable, ec));
     }
   }
-  conn->deadline.disarm();
-  if (conn->deadline.timed_out()) ec = asio::error::timed_out;
+  if (conn->deadline.disarm()) ec = asio::error::timed_out;
   if (ec) co_return nullptr;
   conn->socket.set_option(tcp::no_delay(true), ec);
   ec.clear();
