@@ -57,10 +57,11 @@ std::string copy_files(const fs::path& from, const fs::path& to) {
   return {};
 }
 
-// One attempt: copy, then recover the copy as a member would (which also repairs a WAL tail
-// the member was writing while it was read). Empty on success.
-std::string copy_and_check(const fs::path& member, const fs::path& wal, const fs::path& out,
-                           const fs::path& out_wal) {
+}  // namespace
+
+std::string copy_member_data(const fs::path& member, const fs::path& wal, const fs::path& out,
+                             const fs::path& out_wal,
+                             const std::function<void()>& between_wal_and_snapshots) {
   std::error_code ec;
   fs::remove_all(out, ec);
   if (!out_wal.empty()) fs::remove_all(out_wal, ec);
@@ -69,12 +70,18 @@ std::string copy_and_check(const fs::path& member, const fs::path& wal, const fs
   fs::copy_file(member / "identity", out / "identity", ec);
   if (ec) return "cannot copy " + (member / "identity").string() + ": " + ec.message();
   sync_path(out / "identity");
-  if (fs::exists(member / "snap")) {
-    if (auto err = copy_files(member / "snap", out / "snap"); !err.empty()) return err;
-  }
-  // Snapshots before the WAL: a snapshot taken meanwhile only makes older segments redundant.
+  // The WAL before the snapshots. Every entry the WAL listed here lacks is covered by a
+  // snapshot that existed when it was listed, and snapshots are only ever replaced by newer
+  // ones, so the snapshots copied afterwards reach at least that far: WAL and snapshot join up.
+  // (The other order can lose a tail of acknowledged writes: a snapshot taken between the two
+  // copies purges the segments after the copied snapshot, and when the new segment holds no
+  // entry yet, recovery sees no hole — the copy just ends at the older snapshot.)
   if (auto err = copy_files(wal, out_wal.empty() ? out / "wal" : out_wal); !err.empty()) {
     return err;
+  }
+  if (between_wal_and_snapshots) between_wal_and_snapshots();
+  if (fs::exists(member / "snap")) {
+    if (auto err = copy_files(member / "snap", out / "snap"); !err.empty()) return err;
   }
   server::DurableOptions options;
   options.member_dir = out;
@@ -84,8 +91,6 @@ std::string copy_and_check(const fs::path& member, const fs::path& wal, const fs
   auto recovered = server::recover(options, error, notes);
   return recovered ? std::string() : error;
 }
-
-}  // namespace
 
 int run_backup(const CommandArgs& args) {
   if (args.flag("with-v3")) return fail("--with-v3: etcdpp keeps no v3 data");
@@ -112,7 +117,7 @@ int run_backup(const CommandArgs& args) {
   fs::path tmp_wal = out_wal.empty() ? fs::path() : fs::path(out_wal.string() + ".partial");
   std::string error;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    error = copy_and_check(member, wal, tmp, tmp_wal);
+    error = copy_member_data(member, wal, tmp, tmp_wal);
     if (error.empty()) break;
   }
   if (!error.empty()) {

@@ -176,6 +176,13 @@ std::optional<Recovered> recover(const DurableOptions& options, std::string& err
   // Without a hard state, the WAL comes from a single-node etcdpp: every entry was committed.
   std::optional<raft::HardState> written = rp.hard_state;
   r.hard_state = rp.hard_state.value_or(raft::HardState{r.last_term(), 0, r.last_index()});
+  if (r.hard_state.term < r.last_term()) {
+    // A backup copies the WAL before the snapshots (ctl/backup.cc), so its newest snapshot can
+    // come from a later term than the WAL's last hard state. A member's term never trails its
+    // log: move on to that term (its vote belonged to the older one).
+    r.hard_state.term = r.last_term();
+    r.hard_state.vote = raft::kNone;
+  }
   uint64_t commit = std::clamp(r.hard_state.commit, r.snapshot_index, r.last_index());
   r.hard_state.commit = commit;
   for (raft::Entry& e : r.entries) {

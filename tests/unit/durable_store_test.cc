@@ -164,5 +164,24 @@ TEST_F(DurableStoreTest, TornWalTailIsReported) {
   EXPECT_NE(notes[0].find("torn tail"), std::string::npos);
 }
 
+TEST_F(DurableStoreTest, TermNeverTrailsTheNewestSnapshot) {
+  // A backup's WAL may end before its newest snapshot, taken in a later term: the recovered
+  // term moves on to the snapshot's, and the old term's vote goes.
+  DurableOptions o;
+  o.member_dir = dir / "member";
+  std::string error;
+  {
+    auto r = recover(o, error, notes);
+    ASSERT_TRUE(r) << error;
+    ASSERT_EQ(r->writer->append_hard_state({1, 7, 1}), "");
+    ASSERT_EQ(r->writer->append_entry(1, 1, encode_entry_data(Entry{0, 1, 0, put("/a", "1")})), "");
+    ASSERT_EQ(r->writer->sync(), "");
+    ASSERT_EQ(r->writer->save_snapshot(make_snapshot(*r->state, 3, 1)), "");
+  }
+  auto r = recover(o, error, notes);
+  ASSERT_TRUE(r) << error;
+  EXPECT_EQ(r->hard_state, (raft::HardState{3, raft::kNone, 1}));
+}
+
 }  // namespace
 }  // namespace etcdpp::server
