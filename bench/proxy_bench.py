@@ -4,7 +4,9 @@ etcd 3.4's proxy (and nginx, as a reference, when installed), measured side by s
 on 127.0.0.1.
 
 Workloads (wrk): GET of one key and PUT of a small value at 50 connections; GET and PUT at one
-connection for latency p50/p99. Then 1000 idle long-poll watchers woken by one PUT.
+connection for latency p50/p99. etcdpp's proxy runs twice: as shipped (identical GETs arriving
+together share one member request: read coalescing) and with --proxy-coalesce-reads=false (every
+request forwarded, as etcd's and nginx's proxies do). Then 1000 idle long-poll watchers woken by one PUT.
 Per target: requests/s, latency, proxy CPU-seconds per 100k requests (utime+stime from
 /proc/<pid>/stat), RSS, bytes per idle watcher, and ratios against direct and etcd's proxy.
 
@@ -153,6 +155,7 @@ def main():
 
         targets = {"direct": (member.pid, cport)}
         for name, binary, extra in [("etcdpp-proxy", args.etcdpp, []),
+                                    ("etcdpp-solo", args.etcdpp, ["--proxy-coalesce-reads=false"]),
                                     ("etcd-proxy", "etcd", ["--enable-v2=true"])]:
             port = free_port()
             p = subprocess.Popen([binary, "--proxy", "on", "--data-dir", f"{tmp}/{name}",
@@ -200,6 +203,8 @@ def main():
                       + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else ""), flush=True)
 
         for name, (pid, port) in targets.items():
+            if name == "etcdpp-solo":
+                continue  # the same watcher path as etcdpp-proxy
             rss0 = rss_bytes(pid)
             socks = watchers_run(port, args.watchers, None)
             rss1 = rss_bytes(pid)
@@ -224,16 +229,19 @@ def main():
 
 def print_table(res, args, split):
     d, ours, theirs = res["direct"], res["etcdpp-proxy"], res["etcd-proxy"]
+    solo = res["etcdpp-solo"]
     ngx = res.get("nginx")
     print()
     print(f"Proxy benchmark, 1 etcd 3.4 member, 127.0.0.1, {os.cpu_count()} cores, "
           f"wrk {args.duration}s per run")
     print()
-    cols = ["direct", "etcdpp proxy", "etcd 3.4 proxy"] + (["nginx"] if ngx else [])
-    ratio_cols = ["etcdpp/direct", "etcd-proxy/direct"] + (["nginx/direct"] if ngx else [])
+    cols = ["direct", "etcdpp proxy", "etcdpp, no coalescing", "etcd 3.4 proxy"] + (
+        ["nginx"] if ngx else [])
+    ratio_cols = ["etcdpp/direct", "no-coalescing/direct", "etcd-proxy/direct"] + (
+        ["nginx/direct"] if ngx else [])
     print("| metric | " + " | ".join(cols + ratio_cols) + " |")
     print("|---" * (1 + len(cols) + len(ratio_cols)) + "|")
-    proxies = [ours, theirs] + ([ngx] if ngx else [])
+    proxies = [ours, solo, theirs] + ([ngx] if ngx else [])
     rows = [("get50", "GET req/s, 50 conns, shared"), ("put50", "PUT req/s, 50 conns, shared")]
     if split:
         rows += [("get50split", "GET req/s, 50 conns, split"),
@@ -249,16 +257,18 @@ def print_table(res, args, split):
             added = [f"{t[wl][k] - d[wl][k]:+.3f} ms" for t in proxies]
             print(f"| {label} {p} ms | " + " | ".join(values + added) + " |")
     print()
-    print("| metric | etcdpp proxy | etcd 3.4 proxy | etcdpp/etcd |"
-          + (" nginx | nginx/etcd |" if ngx else ""))
-    print("|---|---|---|---|" + ("---|---|" if ngx else ""))
+    print("| metric | etcdpp proxy | etcd 3.4 proxy | etcdpp/etcd | no coalescing | "
+          "no-coalescing/etcd |" + (" nginx | nginx/etcd |" if ngx else ""))
+    print("|---|---|---|---|---|---|" + ("---|---|" if ngx else ""))
     cpu_rows = [("get50", "CPU s per 100k GET, shared"), ("put50", "CPU s per 100k PUT, shared")]
     if split:
         cpu_rows += [("get50split", "CPU s per 100k GET, split"),
                      ("put50split", "CPU s per 100k PUT, split")]
     for wl, label in cpu_rows:
         line = (f"| {label} | {ours[wl]['cpu_per_100k']:.2f} | {theirs[wl]['cpu_per_100k']:.2f} | "
-                f"{ours[wl]['cpu_per_100k'] / theirs[wl]['cpu_per_100k']:.2f} |")
+                f"{ours[wl]['cpu_per_100k'] / theirs[wl]['cpu_per_100k']:.2f} | "
+                f"{solo[wl]['cpu_per_100k']:.2f} | "
+                f"{solo[wl]['cpu_per_100k'] / theirs[wl]['cpu_per_100k']:.2f} |")
         if ngx:
             line += (f" {ngx[wl]['cpu_per_100k']:.2f} | "
                      f"{ngx[wl]['cpu_per_100k'] / theirs[wl]['cpu_per_100k']:.2f} |")
@@ -268,12 +278,12 @@ def print_table(res, args, split):
     tail = (f" {nw['bytes_per_watcher']:.0f} | |" if nw else "")
     print(f"| bytes per idle watcher ({args.watchers}) | {ow['bytes_per_watcher']:.0f} | "
           f"{tw['bytes_per_watcher']:.0f} | {ow['bytes_per_watcher'] / tw['bytes_per_watcher']:.2f} |"
-          + tail)
+          " | |" + tail)
     tail = (f" {nw['woken']} in {nw['wake_s']:.2f} s | |" if nw else "")
     print(f"| watchers woken by one PUT | {ow['woken']} in {ow['wake_s']:.2f} s | "
-          f"{tw['woken']} in {tw['wake_s']:.2f} s | |" + tail)
+          f"{tw['woken']} in {tw['wake_s']:.2f} s | | | |" + tail)
     tail = (f" {nw['rss'] / 2**20:.1f} | |" if nw else "")
-    print(f"| RSS with watchers open (MiB) | {ow['rss'] / 2**20:.1f} | {tw['rss'] / 2**20:.1f} | |"
+    print(f"| RSS with watchers open (MiB) | {ow['rss'] / 2**20:.1f} | {tw['rss'] / 2**20:.1f} | | | |"
           + tail)
     print()
     print("Targets (design.md): etcdpp/direct >= 0.85 GET, >= 0.95 PUT; CPU <= 0.25x etcd's "

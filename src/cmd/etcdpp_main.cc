@@ -107,6 +107,7 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
   cfg.client_request_timeout = ms(f.get_uint("proxy-client-request-timeout"));
   cfg.max_body_bytes = f.get_uint("proxy-max-body-bytes");
   cfg.max_client_connections = f.get_uint("proxy-max-client-conns");
+  cfg.coalesce_reads = f.get_bool("proxy-coalesce-reads");
   if (cfg.refresh_interval.count() == 0) {
     std::fprintf(stderr, "invalid value \"0\" for flag -proxy-refresh-interval: must be > 0\n");
     return 2;

@@ -108,6 +108,9 @@ const std::vector<FlagSpec>& flag_table() {
        "etcdpp: largest request body the proxy accepts."},
       {"proxy-max-client-conns", K::uint, "20000", S::honoured,
        "etcdpp: most client connections open at once."},
+      {"proxy-coalesce-reads", K::boolean, "true", S::honoured,
+       "etcdpp: identical GET/HEAD requests that arrive together share one request to the "
+       "member (never one already sent)."},
       // security
       {"cert-file", K::text, "", S::unsupported, "Path to the client server TLS cert file."},
       {"key-file", K::text, "", S::unsupported, "Path to the client server TLS key file."},

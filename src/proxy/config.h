@@ -35,6 +35,9 @@ struct ProxyConfig {
   size_t max_body_bytes = 2 * 1024 * 1024;
   size_t max_client_connections = 20'000;
   size_t max_idle_upstream_per_endpoint = 128;  // etcd: DefaultMaxIdleConnsPerHost
+  // Identical GET/HEAD requests arriving together share one upstream exchange
+  // (proxy/read_coalescer.h); --proxy-coalesce-reads.
+  bool coalesce_reads = true;
   // A request that has already crossed this many etcdpp proxies is refused (loop guard).
   unsigned max_hops = 8;
 };

@@ -6,6 +6,7 @@
 #include "proxy/config.h"
 #include "proxy/director.h"
 #include "proxy/metrics.h"
+#include "proxy/read_coalescer.h"
 #include "proxy/upstream_pool.h"
 
 #include <functional>
@@ -26,6 +27,7 @@ struct ProxyContext {
   // Random per process; put in the hop header of every forwarded request.
   const std::string proxy_id;
   size_t client_connections = 0;
+  ReadCoalescer coalescer;
   // Called when a request has just marked an endpoint failed: the refresher then re-plans its
   // wake-up (the endpoint's health probe is due after --proxy-failure-wait).
   std::function<void()> on_endpoint_failed;

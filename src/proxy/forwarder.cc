@@ -8,6 +8,7 @@
 #include "proxy/local_responses.h"
 #include "proxy/request_info.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
@@ -53,8 +54,31 @@ struct Exchange {
   bool client_sent_host = true;  // HTTP/1.0 clients may omit Host
   unsigned client_version = 11;
   base::MonoTime started{};
-  std::string request_head{};  // the upstream request's head, serialised once (per Host)
+  std::string request_head{};    // the upstream request's head, serialised once (per Host)
+  ReadFlight* flight = nullptr;  // set when identical requests wait for this one's answer
+  std::string_view client_ip{};
 };
+
+// The answer's framing for this client: Go answers in the client's protocol version (an
+// HTTP/1.0 client gets "HTTP/1.0 ..."), and says so when the connection will close.
+template <class Body>
+void fit_to_client(bhttp::response<Body>& res, const Exchange& ex, bool client_keep) {
+  res.version(ex.client_version == 10 ? 10 : 11);
+  if (!client_keep) res.keep_alive(false);
+}
+
+// Followers of `flight` get the member's complete answer: handed over before the leader's own
+// client is written to.
+void share_answer(ReadFlight& flight, const bhttp::response_header<>& res,
+                  const std::string& body) {
+  if (flight.follower_count() == 0) return;
+  auto answer = std::make_shared<SharedAnswer>();
+  answer->header = res;
+  answer->header.version(11);
+  http::append_response_head(answer->head_keep_alive_11, answer->header);
+  answer->body = body;
+  flight.land(std::move(answer));
+}
 
 constexpr size_t kStreamChunkInitialBytes = 1024;
 constexpr size_t kStreamChunkMaxBytes = 64 * 1024;
@@ -259,7 +283,10 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
     res.body().data = nullptr;
     res.body().size = 0;
   } else {
-    // Streamed: the request will not be sent again, and an idle watcher should not keep it.
+    // Streamed: not shareable, so identical requests waiting for it go their own way now
+    // rather than after the whole stream. The request will not be sent again, and an idle
+    // watcher should not keep it.
+    if (ex_.flight) ex_.flight->land(nullptr);
     ex_.req = ClientRequest();
     ex_.request_head = std::string();
     if (!content_length) {
@@ -270,9 +297,8 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
       }
     }
   }
-  // Go answers in the client's protocol version (an HTTP/1.0 client gets "HTTP/1.0 ...").
-  res.version(ex_.client_version == 10 ? 10 : 11);
-  if (!client_keep) res.keep_alive(false);
+  if (ex_.flight && parser.is_done()) share_answer(*ex_.flight, res.base(), whole_body);
+  fit_to_client(res, ex_, client_keep);
   std::string head;
   http::append_response_head(head, res.base());
   if (!parser.is_done()) {
@@ -367,6 +393,41 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
 
 }  // namespace
 
+namespace {
+
+asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange& ex);
+
+// Writes a flight's shared answer to a follower's client. True when the connection can carry
+// another request.
+asio::awaitable<bool> write_shared_answer(const Exchange& ex, const SharedAnswer& answer) {
+  const std::string* head = &answer.head_keep_alive_11;
+  std::string own_head;
+  if (ex.client_version == 10 || !ex.client_keep_alive) {
+    bhttp::response<bhttp::empty_body> own(answer.header);
+    fit_to_client(own, ex, ex.client_keep_alive);
+    http::append_response_head(own_head, own.base());
+    head = &own_head;
+  }
+  std::array<asio::const_buffer, 2> message{asio::buffer(*head), asio::buffer(answer.body)};
+  boost::system::error_code ec;
+  co_await http::write_all(ex.client, message, ec);
+  co_return !ec && ex.client_keep_alive;
+}
+
+// A leader's part in read coalescing, whatever way its exchange ends: followers not served by
+// then are released (or, when the leader is torn down, dropped), and the key is left.
+struct LeaderGuard {
+  ReadCoalescer& coalescer;
+  const std::string& key;
+  ReadFlight* flight;
+  ~LeaderGuard() {
+    if (flight) flight->abandon();
+    coalescer.leave(key);
+  }
+};
+
+}  // namespace
+
 asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRequest& req,
                                          const std::string& client_ip) {
   Exchange ex{req, client};
@@ -378,9 +439,46 @@ asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRe
   ex.client_version = req.version();
   ex.client_sent_host = req.count(bhttp::field::host) > 0;
   ex.started = ctx_.clock.monotonic();
+  ex.client_ip = client_ip;
   ctx_.metrics.on_request(ex.method);
   prepare_upstream_request(req, client_ip, ctx_.proxy_id);
 
+  std::string key;
+  if (ctx_.config.coalesce_reads && !ex.watch && ex.client_sent_host) {
+    key = ReadCoalescer::key_of(req, {"X-Forwarded-For", kViaHeader});
+  }
+  if (key.empty()) co_return co_await forward_alone(ctx_, ex);
+  auto ticket = ctx_.coalescer.enter(key, client.get_executor());
+  if (ticket.follower) {
+    SharedAnswerPtr answer = co_await ticket.flight->join();
+    ticket.flight.reset();
+    // No answer: the leader's was not shareable (streamed, or the proxy's own error).
+    if (!answer) co_return co_await forward_alone(ctx_, ex);
+    auto elapsed = ctx_.clock.monotonic() - ex.started;
+    ctx_.metrics.coalesced_requests().Increment();
+    ctx_.metrics.observe_duration(ex.method, std::chrono::duration<double>(elapsed).count());
+    ctx_.metrics.on_handled(ex.method, answer->header.result_int());
+    co_return co_await write_shared_answer(ex, *answer);
+  }
+  LeaderGuard guard{ctx_.coalescer, key, ticket.flight.get()};
+  if (ticket.flight) {
+    // The same request is in flight already (a hot key): let the requests the event loop has
+    // already received board this flight before it leaves.
+    auto executor = client.get_executor();
+    co_await asio::post(executor, asio::use_awaitable);
+    ctx_.coalescer.depart(key, *ticket.flight);
+    ex.flight = ticket.flight.get();
+  }
+  bool keep = co_await forward_alone(ctx_, ex);
+  if (ticket.flight) ticket.flight->land(nullptr);  // no-op when the answer was shared
+  co_return keep;
+}
+
+namespace {
+
+// Sends the request to the members (failover as described in forwarder.h) and relays the
+// answer, or answers 502/503 itself.
+asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange& ex) {
   EndpointListPtr list = ctx_.director.endpoints();
   size_t n = list->size();
   size_t start = n ? ctx_.director.next_start() % n : 0;
@@ -396,7 +494,7 @@ asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRe
       case Outcome::relayed: co_return true;
       case Outcome::relayed_close: co_return false;
       case Outcome::client_gone:
-        ETCDPP_LOG_DEBUG("client {} closed request prematurely", client_ip);
+        ETCDPP_LOG_DEBUG("client {} closed request prematurely", ex.client_ip);
         co_return false;
       case Outcome::next_endpoint: break;
       case Outcome::give_up: give_up = true; break;
@@ -419,8 +517,10 @@ asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRe
   res->version(ex.client_version == 10 ? 10 : 11);
   if (!ex.client_keep_alive) res->keep_alive(false);
   boost::system::error_code ec;
-  co_await bhttp::async_write(client, *res, asio::redirect_error(asio::use_awaitable, ec));
+  co_await bhttp::async_write(ex.client, *res, asio::redirect_error(asio::use_awaitable, ec));
   co_return !ec && ex.client_keep_alive;
 }
+
+}  // namespace
 
 }  // namespace etcdpp::proxy

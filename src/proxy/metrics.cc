@@ -76,6 +76,13 @@ ProxyMetrics::ProxyMetrics() : registry_(std::make_shared<prometheus::Registry>(
                               .Help("Endpoints currently used for requests.")
                               .Register(*registry_)
                               .Add({});
+  coalesced_requests_ = &prometheus::BuildCounter()
+                             .Name("etcdpp_proxy_coalesced_requests_total")
+                             .Help(
+                                 "GET/HEAD requests answered with the answer of an identical "
+                                 "request that reached the proxy together with them.")
+                             .Register(*registry_)
+                             .Add({});
   for (size_t m = 0; m < kMethods.size(); ++m) {
     std::string method(kMethods[m]);
     requests_[m] = &requests.Add({{"method", method}});

@@ -40,6 +40,8 @@ class ProxyMetrics {
   prometheus::Gauge& open_watchers() { return *open_watchers_; }
   prometheus::Gauge& client_connections() { return *client_connections_; }
   prometheus::Gauge& available_endpoints() { return *available_endpoints_; }
+  // Requests answered with another identical request's answer (read coalescing).
+  prometheus::Counter& coalesced_requests() { return *coalesced_requests_; }
 
   // Prometheus text exposition format 0.0.4.
   std::string render() const;
@@ -58,6 +60,7 @@ class ProxyMetrics {
   prometheus::Gauge* open_watchers_;
   prometheus::Gauge* client_connections_;
   prometheus::Gauge* available_endpoints_;
+  prometheus::Counter* coalesced_requests_;
   std::map<std::string, std::array<prometheus::Gauge*, 3>> endpoint_states_;
 };
 

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -199,6 +200,67 @@ class EtcdCluster:
         assert status == 204, (status, body)
         member.stop()
         self.members.remove(member)
+
+
+class FakeMember:
+    """A tiny HTTP server standing in for a member: GET /members lists `client_urls_fn()` (the
+    proxy's membership refresh); every other request goes to answer(conn, head), which writes
+    the response and returns False to close the connection."""
+
+    def __init__(self, client_urls_fn):
+        self.client_urls_fn = client_urls_fn
+        self.hits = 0
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.open = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.open.append(c)
+            threading.Thread(target=self.handle, args=(c,), daemon=True).start()
+
+    def handle(self, c):
+        data = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in data:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, data = data.partition(b"\r\n\r\n")
+                if head.startswith(b"GET /members"):
+                    body = json.dumps([{"id": 1, "name": "fake", "peerURLs": [self.url],
+                                        "clientURLs": self.client_urls_fn()}]).encode()
+                    c.sendall(b"HTTP/1.1 200 OK\r\nX-Etcd-Cluster-Id: 7\r\nContent-Type: "
+                              b"application/json\r\nContent-Length: " + str(len(body)).encode() +
+                              b"\r\n\r\n" + body)
+                    continue
+                self.hits += 1
+                if not self.answer(c, head):
+                    return
+        except OSError:
+            return
+
+    def answer(self, conn, head):
+        raise NotImplementedError
+
+    def close(self):
+        self.sock.close()
+        for c in self.open:
+            c.close()
 
 
 class Proxy:

@@ -2,77 +2,28 @@
 are retried on the next endpoint; writes are not. Also: start-up from ETCD_* variables."""
 import json
 import os
-import socket
-import threading
 import time
 
 import pytest
 
-from conftest import EtcdCluster, Proxy, free_port, http, wait_until
+from conftest import EtcdCluster, FakeMember, Proxy, free_port, http, wait_until
 
 
-class FakeServer:
-    """A tiny HTTP server: /members lists `client_urls`; other paths behave per `mode`."""
+class FakeServer(FakeMember):
+    """A member that answers every request with 500 (mode "500") or never ("hang")."""
 
     def __init__(self, mode, client_urls_fn):
         self.mode = mode
-        self.client_urls_fn = client_urls_fn
-        self.hits = 0
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.open = []
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__(client_urls_fn)
 
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.handle, args=(c,), daemon=True).start()
-
-    def handle(self, c):
-        try:
-            while True:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = c.recv(65536)
-                    if not chunk:
-                        return
-                    data += chunk
-                line = data.split(b"\r\n", 1)[0]
-                if line.startswith(b"GET /members"):
-                    body = json.dumps([{"id": 1, "name": "fake", "peerURLs": [self.url],
-                                        "clientURLs": self.client_urls_fn()}]).encode()
-                    c.sendall(b"HTTP/1.1 200 OK\r\nX-Etcd-Cluster-Id: 7\r\nContent-Type: "
-                              b"application/json\r\nContent-Length: " + str(len(body)).encode() +
-                              b"\r\n\r\n" + body)
-                    continue
-                self.hits += 1
-                if self.mode == "500":
-                    body = b'{"message":"broken"}'
-                    c.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: " +
-                              str(len(body)).encode() + b"\r\n\r\n" + body)
-                elif self.mode == "hang":
-                    self.open.append(c)
-                    time.sleep(30)
-                    return
-        except OSError:
-            return
-        finally:
-            pass
-
-    def close(self):
-        self.sock.close()
-        for c in self.open:
-            c.close()
+    def answer(self, conn, head):
+        if self.mode == "500":
+            body = b'{"message":"broken"}'
+            conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: " +
+                         str(len(body)).encode() + b"\r\n\r\n" + body)
+            return True
+        time.sleep(30)  # "hang": the connection stays open, unanswered (closed by close())
+        return False
 
 
 @pytest.fixture
