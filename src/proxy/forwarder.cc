@@ -422,7 +422,8 @@ struct LeaderGuard {
   ReadFlight* flight;
   ~LeaderGuard() {
     if (flight) flight->abandon();
-    coalescer.leave(key);
+    // A flight counts as in the air from depart() on (a leader alone from enter() on).
+    if (!flight || flight->departed()) coalescer.leave(key);
   }
 };
 
