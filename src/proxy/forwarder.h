@@ -18,6 +18,10 @@
 // kWholeBodyMaxBytes with a Content-Length are read completely first so that header and body
 // go out in one write. A client that disconnects while its request is in flight cancels the
 // upstream request at once.
+//
+// Read coalescing (proxy/read_coalescer.h, --proxy-coalesce-reads): an identical GET/HEAD that
+// arrives while another is still waiting to be sent takes that one's answer instead of being
+// forwarded; the leader hands its complete answer to the followers before writing its own.
 #include "proxy/context.h"
 
 #include <boost/asio/awaitable.hpp>
