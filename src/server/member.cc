@@ -517,9 +517,10 @@ void Member::process_ready() {
   }
   LogBatch batch;
   if (rd.snapshot) install_snapshot(*rd.snapshot, batch);
-  apply_committed(rd.committed_entries);
   if (failed_) return;
   if (!rd.snapshot && rd.entries.empty() && !rd.must_sync) {
+    apply_committed(rd.committed_entries);
+    if (failed_) return;
     // Nothing that must be durable first: at most a new commit index, which only saves
     // re-learning it after a crash. It is written in order behind what the log thread has,
     // without holding up the next Ready (token 0: no report is awaited).
@@ -543,12 +544,18 @@ void Member::process_ready() {
     const raft::Entry& last = batch.entries.back();
     rd.entries = {raft::Entry{.term = last.term, .index = last.index}};
   }
-  if (!rd.committed_entries.empty()) {
-    rd.committed_entries = {raft::Entry{.index = rd.committed_entries.back().index}};
-  }
+  // The committed entries are durable here already (raft.h, step 4). They are applied and
+  // answered after the new batch is handed to the log thread, so that its write and sync
+  // overlap with applying instead of waiting for it: under load the log thread then syncs
+  // back to back. The state machine still sees the entries in log order, and nothing is
+  // answered before its entry is durable.
+  std::vector<raft::Entry> committed;
+  committed.swap(rd.committed_entries);
+  if (!committed.empty()) rd.committed_entries = {raft::Entry{.index = committed.back().index}};
   if (rd.snapshot) rd.snapshot->data.reset();
   in_flight_ = std::move(rd);
   log_->submit_batch(std::move(batch));
+  apply_committed(committed);
 }
 
 void Member::on_batch_durable(uint64_t token) {

@@ -136,6 +136,8 @@ class Member {
   // Append requests received (as a follower) and sent (as the leader): /v2/stats/self.
   uint64_t append_requests_received() const { return messages_received_; }
   uint64_t append_requests_sent() const { return messages_sent_; }
+  // Batches of entries handed to the log thread so far (each awaits its durability report).
+  uint64_t log_batches_submitted() const { return next_token_; }
   base::WallTime start_time() const { return start_time_; }
   base::MonoTime started_mono() const { return started_mono_; }
   base::Clock& clock() const { return clock_; }

@@ -9,6 +9,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <optional>
+
 namespace etcdpp::server {
 namespace {
 
@@ -86,6 +88,40 @@ TEST_F(MemberTest, WritesAreAnsweredInOrderAndSurviveARestart) {
   EXPECT_EQ(again->store().get("/k119", false)->node.value, "119");
   EXPECT_EQ(again->membership().members[0].name, "m1");
   EXPECT_GE(again->term(), 2u);  // a new term at every start
+}
+
+// A write proposed while the previous batch is being synced is handed to the log thread
+// before the previous write is applied and answered: the next sync overlaps with applying
+// (and, under load, the log thread syncs back to back).
+TEST_F(MemberTest, NextBatchIsSubmittedBeforeTheCommittedOnesAreAnswered) {
+  boost::asio::io_context io;
+  std::string error;
+  auto m = Member::open(io, config(), clock, error);
+  ASSERT_TRUE(m) << error;
+  m->start([](const std::string&) {});
+  ASSERT_TRUE(run_until(io, [&] { return m->healthy(); }));
+
+  uint64_t before = m->log_batches_submitted();
+  std::optional<uint64_t> submitted_when_first_answered;
+  bool second_answered = false;
+  m->propose_write(put("/first", "1"), [&](const store::Result<store::Event>& r) {
+    ASSERT_TRUE(r.ok());
+    submitted_when_first_answered = m->log_batches_submitted();
+  });
+  // Run handlers one at a time until the first write's batch is with the log thread; its
+  // durability report is a handler of its own, so it cannot have been handled yet.
+  for (int i = 0; i < 1000 && m->log_batches_submitted() == before; ++i) io.run_one_for(5ms);
+  ASSERT_EQ(m->log_batches_submitted(), before + 1);
+  ASSERT_FALSE(submitted_when_first_answered);
+  m->propose_write(put("/second", "2"), [&](const store::Result<store::Event>& r) {
+    ASSERT_TRUE(r.ok());
+    second_answered = true;
+  });
+  ASSERT_TRUE(run_until(io, [&] { return second_answered; }));
+  ASSERT_TRUE(submitted_when_first_answered);
+  EXPECT_EQ(*submitted_when_first_answered, before + 2);
+  EXPECT_EQ(m->store().get("/second", false)->node.value, "2");
+  m->stop();
 }
 
 TEST_F(MemberTest, TtlExpiresThroughSyncEntries) {
