@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace etcdpp::store {
@@ -53,19 +54,27 @@ struct Event {
 };
 
 // Internal tree node. Owned by its parent (the root by the Store).
+// Laid out for memory: a store holds one per key, so every byte here is paid per key. A file
+// carries no child map; a directory allocates one when its first child arrives.
 struct Node {
-  std::string path;  // full key, "/" for the root
-  bool dir = false;
+  // Children by name, ordered (sorted listings). A key is a view of the child's own `path`
+  // (its last component): a node never moves (it is owned through a unique_ptr) and its path
+  // never changes, so the view lives exactly as long as the entry.
+  using Children = std::map<std::string_view, std::unique_ptr<Node>, std::less<>>;
+
+  std::string path;  // full key, "/" for the root; immutable once the node is in the tree
   std::string value;
   uint64_t created_index = 0;
   uint64_t modified_index = 0;
   std::optional<base::WallTime> expiration;
-  std::map<std::string, std::unique_ptr<Node>> children;  // by name; ordered = sorted listings
+  std::unique_ptr<Children> children;  // null until a directory gets its first child
   Node* parent = nullptr;
+  bool dir = false;
 
-  std::string name() const { return path.substr(path.rfind('/') + 1); }
+  std::string_view name() const { return std::string_view(path).substr(path.rfind('/') + 1); }
   // A hidden node's last path component starts with '_'.
   bool hidden() const { return path.size() > 1 && path[path.rfind('/') + 1] == '_'; }
+  bool has_children() const { return children && !children->empty(); }
 };
 
 }  // namespace etcdpp::store

@@ -13,21 +13,46 @@ std::string parent_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Components of an absolute, cleaned path: "/a/b" -> {"a", "b"}; "/" -> {}.
-std::vector<std::string> components(const std::string& path) {
-  std::vector<std::string> out;
+// Calls f(component) for each component of an absolute, cleaned path: "/a/b" -> "a", "b";
+// "/" -> none. Stops early (returning false) when f returns false.
+template <typename F>
+bool for_each_component(std::string_view path, F f) {
   size_t i = 1;
   while (i < path.size()) {
     size_t slash = path.find('/', i);
-    if (slash == std::string::npos) slash = path.size();
-    out.push_back(path.substr(i, slash - i));
+    if (slash == std::string_view::npos) slash = path.size();
+    if (!f(path.substr(i, slash - i))) return false;
     i = slash + 1;
   }
+  return true;
+}
+
+std::string join(std::string_view dir, std::string_view name) {
+  std::string out;
+  out.reserve(dir.size() + 1 + name.size());
+  if (dir != "/") out += dir;
+  out += '/';
+  out += name;
   return out;
 }
 
-std::string join(const std::string& dir, const std::string& name) {
-  return dir == "/" ? "/" + name : dir + "/" + name;
+const Node::Children& children_of(const Node& node) {
+  static const Node::Children kNone;
+  return node.children ? *node.children : kNone;
+}
+
+Node* find_child(const Node& node, std::string_view name) {
+  if (!node.children) return nullptr;
+  auto it = node.children->find(name);
+  return it == node.children->end() ? nullptr : it->second.get();
+}
+
+// Links `child` (whose path is set) under `parent`. False if the name is taken.
+bool insert_child(Node& parent, std::unique_ptr<Node> child) {
+  if (!parent.children) parent.children = std::make_unique<Node::Children>();
+  Node* raw = child.get();
+  raw->parent = &parent;
+  return parent.children->emplace(raw->name(), std::move(child)).second;
 }
 
 // The cause text of a failed compare: "[prev != current]" per failed condition.
@@ -45,7 +70,7 @@ std::string compare_failure(std::string_view prev_value, uint64_t prev_index, co
 
 // Paths of a subtree, children before their parent (the order etcd tells watchers in).
 void collect_post_order(const Node& node, std::vector<std::string>& out) {
-  for (const auto& [_, child] : node.children) collect_post_order(*child, out);
+  for (const auto& [_, child] : children_of(node)) collect_post_order(*child, out);
   out.push_back(node.path);
 }
 
@@ -79,31 +104,44 @@ Store::Store(size_t history_capacity)
 
 Result<Node*> Store::find(const std::string& path) const {
   Node* node = root_.get();
-  for (const auto& part : components(path)) {
-    if (!node->dir) return error(ErrorCode::NotDir, node->path);
-    auto it = node->children.find(part);
-    if (it == node->children.end()) return error(ErrorCode::KeyNotFound, join(node->path, part));
-    node = it->second.get();
-  }
+  std::optional<Error> failure;
+  for_each_component(path, [&](std::string_view part) {
+    if (!node->dir) {
+      failure = error(ErrorCode::NotDir, node->path);
+      return false;
+    }
+    Node* child = find_child(*node, part);
+    if (!child) {
+      failure = error(ErrorCode::KeyNotFound, join(node->path, part));
+      return false;
+    }
+    node = child;
+    return true;
+  });
+  if (failure) return *failure;
   return node;
 }
 
 Result<Node*> Store::ensure_dir(const std::string& path, uint64_t index) {
   Node* node = root_.get();
-  for (const auto& part : components(path)) {
-    auto it = node->children.find(part);
-    if (it == node->children.end()) {
-      auto child = std::make_unique<Node>();
-      child->path = join(node->path, part);
-      child->dir = true;
-      child->created_index = child->modified_index = index;
-      child->parent = node;
-      it = node->children.emplace(part, std::move(child)).first;
-    } else if (!it->second->dir) {
-      return error(ErrorCode::NotDir, it->second->path);
+  std::optional<Error> failure;
+  for_each_component(path, [&](std::string_view part) {
+    Node* child = find_child(*node, part);
+    if (!child) {
+      auto made = std::make_unique<Node>();
+      made->path = join(node->path, part);
+      made->dir = true;
+      made->created_index = made->modified_index = index;
+      child = made.get();
+      insert_child(*node, std::move(made));
+    } else if (!child->dir) {
+      failure = error(ErrorCode::NotDir, child->path);
+      return false;
     }
-    node = it->second.get();
-  }
+    node = child;
+    return true;
+  });
+  if (failure) return *failure;
   return node;
 }
 
@@ -115,15 +153,15 @@ void Store::set_expiration(Node& node, std::optional<WallTime> expiration) {
 
 void Store::unlink(Node& node) {
   if (node.expiration) expirations_.erase({*node.expiration, &node});
-  for (auto& [_, child] : node.children) unlink(*child);
+  for (auto& [_, child] : children_of(node)) unlink(*child);
 }
 
 std::unique_ptr<Node> Store::detach(Node& node) {
   unlink(node);
-  Node* parent = node.parent;
-  auto it = parent->children.find(node.name());
+  Node::Children& siblings = *node.parent->children;
+  auto it = siblings.find(node.name());
   std::unique_ptr<Node> owned = std::move(it->second);
-  parent->children.erase(it);
+  siblings.erase(it);  // before `owned` dies: the key views its path
   return owned;
 }
 
@@ -140,7 +178,7 @@ NodeView Store::view(const Node& node) const {
 
 NodeView Store::listing(const Node& node, bool recursive) const {
   NodeView v = view(node);
-  for (const auto& [_, child] : node.children) {
+  for (const auto& [_, child] : children_of(node)) {
     if (child->hidden()) continue;
     v.nodes.push_back(recursive && child->dir ? listing(*child, true) : view(*child));
   }
@@ -229,9 +267,9 @@ Result<Event> Store::put_new(const std::string& path, bool dir, std::string_view
   node->dir = dir;
   if (!dir) node->value = std::string(value);
   node->created_index = node->modified_index = index;
-  node->parent = *parent;
   Node& ref = *node;
-  (*parent)->children[ref.name()] = std::move(node);
+  // Callers found no node at `path` (create, or set of a new key).
+  if (!insert_child(**parent, std::move(node))) return error(ErrorCode::NodeExist, path);
   set_expiration(ref, expiration);
   Event e;
   e.action = action;
@@ -321,7 +359,7 @@ Result<Event> Store::remove(std::string_view key, bool dir, bool recursive) {
   if (!found) return found.error();
   Node& node = **found;
   if (node.dir && !dir) return error(ErrorCode::NotFile, path);
-  if (node.dir && !node.children.empty() && !recursive) {
+  if (node.dir && node.has_children() && !recursive) {
     return error(ErrorCode::DirNotEmpty, path);
   }
   return remove_node(node, Action::remove);
@@ -354,7 +392,8 @@ StoreState Store::export_state() const {
           {n->path, n->dir, n->value, n->created_index, n->modified_index, n->expiration});
     }
     // Reverse order on the stack: children come out in key order, after their parent.
-    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) {
+    const Node::Children& kids = children_of(*n);
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
       stack.push_back(it->second.get());
     }
   }
@@ -364,7 +403,7 @@ StoreState Store::export_state() const {
 
 Result<bool> Store::import_state(const StoreState& state) {
   auto bad = [](std::string what) { return Error{ErrorCode::RaftInternal, std::move(what), 0}; };
-  if (index_ != 0 || !root_->children.empty()) return bad("import into a store that is not empty");
+  if (index_ != 0 || root_->has_children()) return bad("import into a store that is not empty");
   for (const auto& rec : state.nodes) {
     if (rec.path.empty() || rec.path == "/" || normalize_key(rec.path) != rec.path) {
       return bad("snapshot holds an invalid key \"" + rec.path + "\"");
@@ -377,9 +416,8 @@ Result<bool> Store::import_state(const StoreState& state) {
     node->value = rec.value;
     node->created_index = rec.created_index;
     node->modified_index = rec.modified_index;
-    node->parent = *parent;
     Node& ref = *node;
-    if (!(*parent)->children.emplace(ref.name(), std::move(node)).second) {
+    if (!insert_child(**parent, std::move(node))) {
       return bad("snapshot holds " + rec.path + " twice");
     }
     set_expiration(ref, rec.expiration);

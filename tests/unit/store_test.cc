@@ -292,5 +292,42 @@ TEST_F(StoreTest, EveryWriteIsInTheHistory) {
   EXPECT_EQ(s.history().start_index(), 1u);
 }
 
+// Directory entries are keyed by views of the children's own paths: removing, re-creating,
+// expiring and re-importing nodes must leave every listing intact (ASan checks the lifetimes).
+TEST_F(StoreTest, ChildrenSurviveRemovalRecreationExpiryAndImport) {
+  ok(s.set("/d/b", false, "1", std::nullopt));
+  ok(s.set("/d/a", false, "2", std::nullopt));
+  ok(s.set("/d/c/x", false, "3", std::nullopt));
+  ok(s.set("/d/e", false, "4", kT0 + seconds(5)));
+  ok(s.remove("/d/b", false, false));
+  ok(s.set("/d/b", false, "5", std::nullopt));
+  ok(s.remove("/d/c", true, true));
+  ok(s.set("/d/c", false, "6", std::nullopt));
+  ASSERT_EQ(s.delete_expired(kT0 + seconds(5)).size(), 1u);
+  auto names = [](const Event& e) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& n : e.node.nodes) out.emplace_back(n.key, n.value.value_or(""));
+    return out;
+  };
+  std::vector<std::pair<std::string, std::string>> want{
+      {"/d/a", "2"}, {"/d/b", "5"}, {"/d/c", "6"}};
+  EXPECT_EQ(names(ok(s.get("/d", true))), want);
+  EXPECT_EQ(fails(s.remove("/d", true, false)).code, ErrorCode::DirNotEmpty);
+
+  Store copy;
+  ASSERT_TRUE(copy.import_state(s.export_state()).ok());
+  EXPECT_EQ(names(ok(copy.get("/d", true))), want);
+  ok(copy.remove("/d", true, true));
+  EXPECT_EQ(fails(copy.get("/d/a", false)).code, ErrorCode::KeyNotFound);
+  // An emptied directory can be removed without `recursive`.
+  ok(s.remove("/d/a", false, false));
+  ok(s.remove("/d/b", false, false));
+  ok(s.remove("/d/c", false, false));
+  ok(s.remove("/d", true, false));
+}
+
+// A node is paid for per key: keep the layout that a file costs (no child map in a file).
+TEST(NodeLayout, FitsInOneHundredTwentyBytes) { EXPECT_LE(sizeof(Node), 120u); }
+
 }  // namespace
 }  // namespace etcdpp::store
