@@ -77,26 +77,31 @@ bool all_zero(std::string_view s) {
 // Result of reading one segment.
 struct SegmentScan {
   std::vector<Record> records;
-  uint64_t good_bytes = 0;   // offset just past the last good record
-  std::string bad_reason;    // empty: the whole file was good
-  bool bad_is_tail = false;  // the bad bytes run to the end of the file (a torn write)
+  uint64_t good_bytes = 0;       // offset just past the last good record
+  uint64_t zero_tail_bytes = 0;  // preallocated (zero) bytes after it, when the file is good
+  std::string bad_reason;        // empty: the whole file was good
+  bool bad_is_tail = false;      // the bad bytes run to the end of the file (a torn write)
 };
 
 SegmentScan scan_segment(const std::string& data) {
   SegmentScan scan;
   size_t off = 0;
   while (off < data.size()) {
-    if (data.size() - off < kHeaderBytes) {
+    bool short_header = data.size() - off < kHeaderBytes;
+    uint32_t length = short_header ? 0 : read_u32(data.data() + off);
+    if ((short_header || length == 0) && all_zero(std::string_view(data).substr(off))) {
+      // Preallocated space after the last record: the clean end of the segment.
+      scan.zero_tail_bytes = data.size() - off;
+      break;
+    }
+    if (short_header) {
       scan.bad_reason = "partial record header";
       scan.bad_is_tail = true;
       break;
     }
-    uint32_t length = read_u32(data.data() + off);
     uint32_t crc = read_u32(data.data() + off + 4);
     if (length == 0 || length > kMaxRecordBytes) {
       scan.bad_reason = "invalid record length " + std::to_string(length);
-      // Zeroed space after the last record (blocks allocated, data never written).
-      scan.bad_is_tail = all_zero(std::string_view(data).substr(off));
       break;
     }
     if (data.size() - off - kHeaderBytes < length) {
@@ -168,6 +173,10 @@ std::optional<Wal> Wal::open(const fs::path& dir, const Options& options,
     }
     SegmentScan scan = scan_segment(data);
     bool last = i + 1 == segments.size();
+    if (!last && scan.bad_reason.empty() && scan.zero_tail_bytes > 0) {
+      // Closed segments are trimmed to their records before the next one is created.
+      scan.bad_reason = "zeroes where records should follow";
+    }
     if (!scan.bad_reason.empty()) {
       if (!last || !scan.bad_is_tail) {
         error = "wal: corrupt record in " + path.string() + " at offset " +
@@ -185,7 +194,7 @@ std::optional<Wal> Wal::open(const fs::path& dir, const Options& options,
     wal.records_ += scan.records.size();
     for (auto& r : scan.records) replayed.push_back(std::move(r));
     if (last) {
-      wal.fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      wal.fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
       if (wal.fd_ < 0) {
         error = errno_text("wal: cannot open", path);
         return std::nullopt;
@@ -196,6 +205,8 @@ std::optional<Wal> Wal::open(const fs::path& dir, const Options& options,
       }
       wal.seq_ = name.seq;
       wal.segment_size_ = scan.good_bytes;
+      wal.file_pos_ = scan.good_bytes;
+      wal.file_end_ = scan.good_bytes + scan.zero_tail_bytes;
     }
   }
   if (segments.empty()) {
@@ -209,53 +220,61 @@ Wal::Wal(Wal&& other) noexcept { *this = std::move(other); }
 
 Wal& Wal::operator=(Wal&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0) {
-      flush();
-      ::close(fd_);
-    }
+    if (fd_ >= 0) close_segment();
     pending_ = std::move(other.pending_);
     other.pending_.clear();
     dir_ = std::move(other.dir_);
     options_ = other.options_;
     fd_ = std::exchange(other.fd_, -1);
+    file_pos_ = other.file_pos_;
+    file_end_ = other.file_end_;
     seq_ = other.seq_;
     records_ = other.records_;
     segment_size_ = other.segment_size_;
     repaired_bytes_ = other.repaired_bytes_;
+    preallocate_ = other.preallocate_;
     segments_ = std::move(other.segments_);
   }
   return *this;
 }
 
 Wal::~Wal() {
-  if (fd_ >= 0) {
-    flush();  // best effort: what was appended reaches the kernel, as before buffering
-    ::close(fd_);
+  if (fd_ >= 0) close_segment();
+}
+
+void Wal::close_segment() {
+  // Best effort: what was appended reaches the kernel (as without buffering), and the
+  // preallocated space goes (a clean stop leaves the segment ending at its last record).
+  flush();
+  if (file_end_ > file_pos_ && ::ftruncate(fd_, static_cast<off_t>(file_pos_)) == 0) {
+    ::fdatasync(fd_);
   }
+  ::close(fd_);
+  fd_ = -1;
 }
 
 std::string Wal::start_segment() {
   uint64_t seq = segments_.empty() ? 0 : seq_ + 1;
   auto path = dir_ / segment_file_name(seq, records_);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ >= 0) {
+    // The previous segment is complete: trimmed to its records and durable before the next
+    // one exists, so that only the last segment can ever end in preallocated space.
+    if (auto err = flush(); !err.empty()) return err;
+    if (file_end_ > file_pos_ && ::ftruncate(fd_, static_cast<off_t>(file_pos_)) != 0) {
+      return errno_text("wal: cannot trim the previous segment in", dir_);
+    }
+    if (::fdatasync(fd_) != 0) return errno_text("wal: cannot fsync the previous segment in", dir_);
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return errno_text("wal: cannot create", path);
   if (!fsync_dir(dir_)) {
     ::close(fd);
     return errno_text("wal: cannot fsync directory", dir_);
   }
-  if (fd_ >= 0) {
-    // The previous segment is complete: make it durable before leaving it.
-    if (auto err = flush(); !err.empty()) {
-      ::close(fd);
-      return err;
-    }
-    if (::fdatasync(fd_) != 0) {
-      ::close(fd);
-      return errno_text("wal: cannot fsync the previous segment in", dir_);
-    }
-    ::close(fd_);
-  }
+  if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
+  file_pos_ = 0;
+  file_end_ = 0;
   seq_ = seq;
   segment_size_ = 0;
   segments_.push_back({seq, records_, path});
@@ -302,17 +321,36 @@ std::string Wal::append(const Record& record) {
   return {};
 }
 
+void Wal::preallocate(uint64_t end) {
+  if (end <= file_end_ || !preallocate_) return;
+  uint64_t target = (end + kPreallocateBytes - 1) / kPreallocateBytes * kPreallocateBytes;
+  int err =
+      ::posix_fallocate(fd_, static_cast<off_t>(file_end_), static_cast<off_t>(target - file_end_));
+  if (err == 0) {
+    file_end_ = target;
+  } else if (err == EOPNOTSUPP || err == EINVAL) {
+    preallocate_ = false;  // the file system cannot: records simply extend the file
+  }
+  // Other failures (a full disk) are left to the write that follows, which reports them.
+}
+
 std::string Wal::flush() {
+  if (pending_.empty()) return {};
+  preallocate(file_pos_ + pending_.size());
   size_t done = 0;
   while (done < pending_.size()) {
-    ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+    ssize_t n = ::pwrite(fd_, pending_.data() + done, pending_.size() - done,
+                         static_cast<off_t>(file_pos_ + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       pending_.erase(0, done);
+      file_pos_ += done;
       return errno_text("wal: cannot write to", dir_);
     }
     done += static_cast<size_t>(n);
   }
+  file_pos_ += done;
+  file_end_ = std::max(file_end_, file_pos_);
   pending_.clear();
   if (pending_.capacity() > 4 * kFlushBytes) pending_.shrink_to_fit();
   return {};

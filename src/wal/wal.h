@@ -15,6 +15,11 @@
 // created). Callers acknowledge a write only after the sync() that covers it — and may cover many
 // appends with one sync (group commit).
 //
+// Space is preallocated ahead of the records, kPreallocateBytes at a time (fallocate): an
+// fdatasync that need not record a new file size costs less (about 15% on ext4 here). The
+// zeros after the last record are the segment's clean end; a closed segment is trimmed to its
+// records, so only the last one can end in preallocated space.
+//
 // Opening a log replays every record. A crash can leave the *tail* of the last segment torn
 // (a partial header, a partial record, or a record whose CRC does not match because its bytes
 // never reached the disk): that tail is cut off and the log continues from the last good
@@ -89,7 +94,12 @@ class Wal {
   std::string start_segment();
   // Writes the pending records to the segment file.
   std::string flush();
+  // Makes the segment file at least `end` bytes long (zeros), in steps of kPreallocateBytes.
+  void preallocate(uint64_t end);
+  // Flushes, trims the preallocated space and closes the segment file (best effort).
+  void close_segment();
   static constexpr size_t kFlushBytes = 1 << 20;
+  static constexpr uint64_t kPreallocateBytes = 4 << 20;
 
   struct Segment {
     uint64_t seq;
@@ -104,6 +114,9 @@ class Wal {
   uint64_t seq_ = 0;
   uint64_t records_ = 0;  // records written in total (names the next segment)
   uint64_t segment_size_ = 0;
+  uint64_t file_pos_ = 0;  // where the next flush writes: the end of the records on file
+  uint64_t file_end_ = 0;  // the file's size (records, then preallocated zeros)
+  bool preallocate_ = true;
   uint64_t repaired_bytes_ = 0;
   std::string pending_;  // framed records not yet written (see flush)
 };

@@ -121,7 +121,9 @@ TEST_F(WalTest, TornTailIsCutOff) {
   EXPECT_EQ(replayed.back().payload, "next");
 }
 
-TEST_F(WalTest, ZeroedTailIsCutOff) {
+// Zeros after the last record are preallocated space (what a crash leaves): the clean end of
+// the log, not a repair; the next record goes right after the last one.
+TEST_F(WalTest, ZeroedTailIsTheCleanEnd) {
   write_records(5);
   {
     std::ofstream out(segments().back(), std::ios::binary | std::ios::app);
@@ -132,7 +134,105 @@ TEST_F(WalTest, ZeroedTailIsCutOff) {
   auto w = open(replayed, error);
   ASSERT_TRUE(w) << error;
   EXPECT_EQ(replayed.size(), 5u);
-  EXPECT_EQ(w->repaired_bytes(), 4096u);
+  EXPECT_EQ(w->repaired_bytes(), 0u);
+  ASSERT_EQ(w->append({1, "next"}), "");
+  ASSERT_EQ(w->sync(), "");
+  replayed.clear();
+  w.reset();
+  ASSERT_TRUE(open(replayed, error)) << error;
+  ASSERT_EQ(replayed.size(), 6u);
+  EXPECT_EQ(replayed.back().payload, "next");
+}
+
+// While a segment is written its file runs ahead of the records (preallocated zeros); as if
+// the process died there, a reopen replays exactly the records and appends after them. A clean
+// close trims the file to its records.
+TEST_F(WalTest, PreallocatedSpaceIsSkippedOnReopenAndTrimmedOnClose) {
+  std::vector<Record> replayed;
+  std::string error;
+  auto w = open(replayed, error);
+  ASSERT_TRUE(w) << error;
+  uint64_t record_bytes = 0;
+  for (int i = 0; i < 10; ++i) {
+    std::string payload = "record-" + std::to_string(i);
+    record_bytes += 8 + 1 + payload.size();
+    ASSERT_EQ(w->append({1, payload}), "");
+  }
+  ASSERT_EQ(w->sync(), "");
+  auto seg = segments().back();
+  ASSERT_GT(fs::file_size(seg), record_bytes);  // preallocated
+
+  // A copy of the directory as it is now is what a kill -9 leaves behind.
+  fs::path crashed = dir / "crashed";
+  fs::create_directories(crashed);
+  fs::copy_file(seg, crashed / seg.filename());
+  std::vector<Record> again;
+  auto c = Wal::open(crashed, {}, again, error);
+  ASSERT_TRUE(c) << error;
+  ASSERT_EQ(again.size(), 10u);
+  EXPECT_EQ(c->repaired_bytes(), 0u);
+  ASSERT_EQ(c->append({1, "after-crash"}), "");
+  ASSERT_EQ(c->sync(), "");
+  c.reset();
+  EXPECT_EQ(fs::file_size(crashed / seg.filename()), record_bytes + 8 + 1 + 11);
+  again.clear();
+  ASSERT_TRUE(Wal::open(crashed, {}, again, error)) << error;
+  ASSERT_EQ(again.size(), 11u);
+  EXPECT_EQ(again.back().payload, "after-crash");
+
+  w.reset();
+  EXPECT_EQ(fs::file_size(seg), record_bytes);
+}
+
+// A record torn by a crash inside preallocated space (its end never written: zeros) is cut off
+// like any torn tail, and the log continues after the record before it.
+TEST_F(WalTest, TornRecordInPreallocatedSpaceIsCutOff) {
+  std::vector<Record> replayed;
+  std::string error;
+  auto w = open(replayed, error);
+  ASSERT_TRUE(w) << error;
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(w->append({1, "r" + std::to_string(i)}), "");
+  ASSERT_EQ(w->sync(), "");
+  auto seg = segments().back();
+  fs::path crashed = dir / "crashed";
+  fs::create_directories(crashed);
+  fs::copy_file(seg, crashed / seg.filename());
+  w.reset();
+  {
+    // A fourth record whose header reached the disk and whose body did not.
+    std::fstream f(crashed / seg.filename(), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(3 * (8 + 1 + 2));
+    f.write("\x10\x00\x00\x00\x12\x34\x56\x78", 8);
+  }
+  std::vector<Record> again;
+  auto c = Wal::open(crashed, {}, again, error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(again.size(), 3u);
+  EXPECT_GT(c->repaired_bytes(), 0u);
+  ASSERT_EQ(c->append({1, "r3"}), "");
+  ASSERT_EQ(c->sync(), "");
+  c.reset();
+  again.clear();
+  ASSERT_TRUE(Wal::open(crashed, {}, again, error)) << error;
+  ASSERT_EQ(again.size(), 4u);
+  EXPECT_EQ(again.back().payload, "r3");
+}
+
+// Closed segments end at their last record: only the last one may hold preallocated space.
+TEST_F(WalTest, ClosedSegmentsAreTrimmedToTheirRecords) {
+  Options o;
+  o.segment_bytes = 100;
+  std::vector<Record> replayed;
+  std::string error;
+  auto w = open(replayed, error, o);
+  ASSERT_TRUE(w) << error;
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(w->append({1, "record-" + std::to_string(i)}), "");
+  ASSERT_EQ(w->sync(), "");
+  auto segs = segments();
+  ASSERT_GT(segs.size(), 2u);
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    EXPECT_LE(fs::file_size(segs[i]), 100u + 8 + 1 + 9) << segs[i];
+  }
 }
 
 TEST_F(WalTest, GarbledLastRecordIsATornTail) {
@@ -177,6 +277,25 @@ TEST_F(WalTest, CorruptionInAnEarlierSegmentIsRefused) {
   std::string error;
   EXPECT_FALSE(open(replayed, error, small));
   EXPECT_NE(error.find(first.string()), std::string::npos) << error;
+}
+
+// Only the last segment may end in preallocated space: zeros at the end of an earlier one
+// mean records are gone.
+TEST_F(WalTest, ZeroesAtTheEndOfAnEarlierSegmentAreRefused) {
+  Options o;
+  o.segment_bytes = 100;
+  write_records(30, o);
+  auto segs = segments();
+  ASSERT_GT(segs.size(), 2u);
+  {
+    std::ofstream out(segs[0], std::ios::binary | std::ios::app);
+    out << std::string(64, '\0');
+  }
+  std::vector<Record> replayed;
+  std::string error;
+  EXPECT_FALSE(open(replayed, error, o));
+  EXPECT_NE(error.find(segs[0].filename().string()), std::string::npos) << error;
+  EXPECT_NE(error.find("zeroes where records should follow"), std::string::npos) << error;
 }
 
 TEST_F(WalTest, MissingSegmentIsRefused) {
