@@ -236,7 +236,8 @@ ApplyResult DurableStore::apply(const Entry& entry, std::string& snapshot_error)
   ApplyResult result = apply_entry(*state_, entry);
   applied_index_ = entry.index;
   if (applied_index_ - snapshot_index_ >= options_.snapshot_count) {
-    snapshot_error = writer_->save_snapshot(make_snapshot(*state_, entry.term, applied_index_));
+    snapshot_error = writer_->save_snapshot(
+        snap::encode_for_saving(make_snapshot(*state_, entry.term, applied_index_)));
     if (snapshot_error.empty()) snapshot_index_ = applied_index_;
   }
   return result;

@@ -29,7 +29,7 @@ void LogThread::push(Job job) {
 
 void LogThread::submit_batch(LogBatch batch) { push(std::move(batch)); }
 
-void LogThread::submit_snapshot(snap::Snapshot snapshot) { push(std::move(snapshot)); }
+void LogThread::submit_snapshot(snap::EncodedSnapshot snapshot) { push(std::move(snapshot)); }
 
 std::string LogThread::write_batch(LogBatch& batch) {
   std::string error;
@@ -83,12 +83,12 @@ void LogThread::run() {
         must_sync = true;
         flush();
         if (!error.empty()) break;
-        auto& snapshot = std::get<snap::Snapshot>(job);
+        auto& snapshot = std::get<snap::EncodedSnapshot>(job);
         on_snapshot_(snapshot.applied_index, writer_.save_snapshot(snapshot));
-        // The snapshot is a full copy of the keyspace: give its memory back to the system at
+        // The snapshot is the whole keyspace, encoded: give its memory back to the system at
         // once rather than keeping it in the allocator's free lists (RSS would otherwise stay
         // at the peak of the copy).
-        snapshot = snap::Snapshot{};
+        snapshot = snap::EncodedSnapshot{};
         ::malloc_trim(0);
       }
     }

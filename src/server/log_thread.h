@@ -46,10 +46,10 @@ class LogThread {
 
   void submit_batch(LogBatch batch);
   // A snapshot of this member's applied state (entries up to it were submitted before).
-  void submit_snapshot(snap::Snapshot snapshot);
+  void submit_snapshot(snap::EncodedSnapshot snapshot);
 
  private:
-  using Job = std::variant<LogBatch, snap::Snapshot>;
+  using Job = std::variant<LogBatch, snap::EncodedSnapshot>;
 
   void run();
   void push(Job job);

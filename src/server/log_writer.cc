@@ -121,7 +121,7 @@ std::string LogWriter::compact_before(uint64_t record) {
   return err;
 }
 
-std::string LogWriter::save_snapshot(const snap::Snapshot& snapshot) {
+std::string LogWriter::save_snapshot(const snap::EncodedSnapshot& snapshot) {
   auto err = snap::save(snap_dir_, snapshot);
   if (!err.empty()) return err;
   // Segments holding only entries the snapshot covers can go: delete every segment before

@@ -62,7 +62,7 @@ class LogWriter {
   // Saves a snapshot of this member's applied state durably, then drops WAL segments and
   // snapshot files it makes unnecessary (keeping the newest max_snapshots snapshots; 0 keeps
   // all). Precondition: every entry up to snapshot.applied_index has been appended.
-  std::string save_snapshot(const snap::Snapshot& snapshot);
+  std::string save_snapshot(const snap::EncodedSnapshot& snapshot);
   // Saves a snapshot received from the leader (snapshot.log_reset is set) and restarts the
   // log at it: a reset record, synced, then compaction.
   std::string install_snapshot(const snap::Snapshot& snapshot);

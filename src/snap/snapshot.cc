@@ -50,10 +50,10 @@ uint64_t get_le(std::string_view in, size_t off, int bytes) {
   return v;
 }
 
-std::string file_name(const Snapshot& s) {
+std::string file_name(uint64_t term, uint64_t applied_index) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%016llx-%016llx.snap", static_cast<unsigned long long>(s.term),
-                static_cast<unsigned long long>(s.applied_index));
+  std::snprintf(buf, sizeof buf, "%016llx-%016llx.snap", static_cast<unsigned long long>(term),
+                static_cast<unsigned long long>(applied_index));
   return buf;
 }
 
@@ -151,12 +151,21 @@ std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {
   return s;
 }
 
-std::string save(const fs::path& dir, const Snapshot& snapshot) {
+EncodedSnapshot encode_for_saving(const Snapshot& snapshot) {
+  return EncodedSnapshot{snapshot.term, snapshot.applied_index, encode(snapshot)};
+}
+
+std::string save(const fs::path& dir, const EncodedSnapshot& snapshot) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return "snap: cannot create " + dir.string() + ": " + ec.message();
-  auto error = base::write_file_atomically(dir / file_name(snapshot), encode(snapshot));
+  auto error = base::write_file_atomically(dir / file_name(snapshot.term, snapshot.applied_index),
+                                           snapshot.bytes);
   return error.empty() ? error : "snap: " + error;
+}
+
+std::string save(const fs::path& dir, const Snapshot& snapshot) {
+  return save(dir, encode_for_saving(snapshot));
 }
 
 LoadResult load_newest(const fs::path& dir) {

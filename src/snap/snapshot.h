@@ -26,7 +26,19 @@ std::string encode(const Snapshot& snapshot);
 // nullopt and `error` when the bytes are not a valid snapshot.
 std::optional<Snapshot> decode(std::string_view bytes, std::string& error);
 
+// A snapshot already encoded, with what names its file. A member encodes its snapshot at once
+// (one buffer) rather than keeping a node-by-node copy of the keyspace alive while the log
+// thread saves it: that copy's many small allocations, freed later among the nodes written
+// meanwhile, stayed in the heap as fragments (about 45 bytes per key at 100k keys).
+struct EncodedSnapshot {
+  uint64_t term = 0;
+  uint64_t applied_index = 0;
+  std::string bytes;  // encode()
+};
+EncodedSnapshot encode_for_saving(const Snapshot& snapshot);
+
 // Writes the snapshot into `dir` durably. Returns an error text, empty on success.
+std::string save(const std::filesystem::path& dir, const EncodedSnapshot& snapshot);
 std::string save(const std::filesystem::path& dir, const Snapshot& snapshot);
 
 struct LoadResult {

@@ -176,7 +176,8 @@ TEST_F(DurableStoreTest, TermNeverTrailsTheNewestSnapshot) {
     ASSERT_EQ(r->writer->append_hard_state({1, 7, 1}), "");
     ASSERT_EQ(r->writer->append_entry(1, 1, encode_entry_data(Entry{0, 1, 0, put("/a", "1")})), "");
     ASSERT_EQ(r->writer->sync(), "");
-    ASSERT_EQ(r->writer->save_snapshot(make_snapshot(*r->state, 3, 1)), "");
+    ASSERT_EQ(r->writer->save_snapshot(snap::encode_for_saving(make_snapshot(*r->state, 3, 1))),
+              "");
   }
   auto r = recover(o, error, notes);
   ASSERT_TRUE(r) << error;

@@ -60,7 +60,7 @@ TEST_F(LogThreadTest, GroupCommitAndRecovery) {
       batch.entries.push_back(raft::Entry{.term = 1, .index = i, .data = encode_entry_data(e)});
       log.submit_batch(std::move(batch));
       apply_entry(state, e);
-      if (i == 1000) log.submit_snapshot(make_snapshot(state, 1, 1000));
+      if (i == 1000) log.submit_snapshot(snap::encode_for_saving(make_snapshot(state, 1, 1000)));
     }
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return !reports.empty() && reports.back() == kEntries; });
