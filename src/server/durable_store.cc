@@ -212,6 +212,11 @@ snap::Snapshot make_snapshot(const ServerState& state, uint64_t term, uint64_t a
                         encode_membership(state.membership)};
 }
 
+snap::EncodedSnapshot encode_snapshot(const ServerState& state, uint64_t term,
+                                      uint64_t applied_index) {
+  return snap::encode_store(state.store, encode_membership(state.membership), term, applied_index);
+}
+
 std::unique_ptr<DurableStore> DurableStore::open(const DurableOptions& options, std::string& error,
                                                  std::vector<std::string>& notes) {
   auto r = recover(options, error, notes);
@@ -236,8 +241,7 @@ ApplyResult DurableStore::apply(const Entry& entry, std::string& snapshot_error)
   ApplyResult result = apply_entry(*state_, entry);
   applied_index_ = entry.index;
   if (applied_index_ - snapshot_index_ >= options_.snapshot_count) {
-    snapshot_error = writer_->save_snapshot(
-        snap::encode_for_saving(make_snapshot(*state_, entry.term, applied_index_)));
+    snapshot_error = writer_->save_snapshot(encode_snapshot(*state_, entry.term, applied_index_));
     if (snapshot_error.empty()) snapshot_index_ = applied_index_;
   }
   return result;

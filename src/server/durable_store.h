@@ -63,6 +63,10 @@ std::optional<Recovered> recover(const DurableOptions& options, std::string& err
 
 // A snapshot of `state` at `applied_index`.
 snap::Snapshot make_snapshot(const ServerState& state, uint64_t term, uint64_t applied_index);
+// The same snapshot, encoded straight from the state (no copy of the keyspace): what a member
+// hands its log thread to save.
+snap::EncodedSnapshot encode_snapshot(const ServerState& state, uint64_t term,
+                                      uint64_t applied_index);
 
 class DurableStore {
  public:

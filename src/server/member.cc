@@ -679,9 +679,9 @@ void Member::maybe_snapshot() {
   // Counted from here so that one snapshot is taken per snapshot_count entries even while the
   // log thread is still saving it.
   snapshot_index_ = applied_index_;
-  // Encoded here and now: the node-by-node copy is freed before any later write allocates
-  // (snapshot.h, EncodedSnapshot).
-  log_->submit_snapshot(snap::encode_for_saving(make_snapshot(*state_, *term, applied_index_)));
+  // Encoded here and now, straight from the tree: no node-by-node copy of the keyspace
+  // outlives later writes (snapshot.h, EncodedSnapshot).
+  log_->submit_snapshot(encode_snapshot(*state_, *term, applied_index_));
 }
 
 std::optional<raft::Snapshot> Member::snapshot_for_follower() {

@@ -59,6 +59,72 @@ std::string file_name(uint64_t term, uint64_t applied_index) {
 
 }  // namespace
 
+namespace {
+
+void put_node(pb::StoreSnapshot& msg, const store::NodeRecordView& n) {
+  auto* p = msg.add_nodes();
+  p->set_path(n.path.data(), n.path.size());
+  p->set_dir(n.dir);
+  p->set_value(n.value.data(), n.value.size());
+  p->set_created_index(n.created_index);
+  p->set_modified_index(n.modified_index);
+  if (n.expiration) p->set_expiration_unix_ns(base::to_unix_ns(*n.expiration));
+}
+
+void put_event(pb::StoreSnapshot& msg, const store::Event& e) {
+  auto* p = msg.add_history();
+  p->set_action(static_cast<uint32_t>(e.action));
+  put_view(*p->mutable_node(), e.node);
+  if (e.prev_node) put_view(*p->mutable_prev_node(), *e.prev_node);
+  p->set_index(e.index);
+  p->set_refresh(e.refresh);
+}
+
+// Header, checksum and length around a serialized StoreSnapshot.
+std::string frame(std::string_view payload) {
+  std::string out(kMagic);
+  out.reserve(kHeaderBytes + payload.size());
+  put_le(out, kVersion, 4);
+  put_le(out, base::crc32c(payload), 4);
+  put_le(out, payload.size(), 8);
+  out += payload;
+  return out;
+}
+
+// Protocol-buffer wire format, written directly (snapshot.proto): encode_store() emits the
+// bytes SerializeAsString() would, field by field in number order, defaults left out, without
+// building a message per node.
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+void put_varint_field(std::string& out, uint32_t field, uint64_t v) {
+  put_varint(out, field << 3);
+  put_varint(out, v);
+}
+void put_bytes_field(std::string& out, uint32_t field, std::string_view bytes) {
+  put_varint(out, field << 3 | 2);
+  put_varint(out, bytes.size());
+  out += bytes;
+}
+
+// A pb::Node, as its own bytes (the caller frames it).
+void put_node_wire(std::string& out, const store::NodeRecordView& n) {
+  if (!n.path.empty()) put_bytes_field(out, 1, n.path);
+  if (n.dir) put_varint_field(out, 2, 1);
+  if (!n.value.empty()) put_bytes_field(out, 3, n.value);
+  if (n.created_index != 0) put_varint_field(out, 4, n.created_index);
+  if (n.modified_index != 0) put_varint_field(out, 5, n.modified_index);
+  if (n.expiration) {
+    put_varint_field(out, 6, static_cast<uint64_t>(base::to_unix_ns(*n.expiration)));
+  }
+}
+
+}  // namespace
+
 std::string encode(const Snapshot& snapshot) {
   pb::StoreSnapshot msg;
   msg.set_index(snapshot.state.index);
@@ -67,29 +133,32 @@ std::string encode(const Snapshot& snapshot) {
   msg.set_membership(snapshot.membership);
   msg.set_log_reset(snapshot.log_reset);
   for (const auto& n : snapshot.state.nodes) {
-    auto* p = msg.add_nodes();
-    p->set_path(n.path);
-    p->set_dir(n.dir);
-    p->set_value(n.value);
-    p->set_created_index(n.created_index);
-    p->set_modified_index(n.modified_index);
-    if (n.expiration) p->set_expiration_unix_ns(base::to_unix_ns(*n.expiration));
+    put_node(msg, {n.path, n.dir, n.value, n.created_index, n.modified_index, n.expiration});
   }
-  for (const auto& e : snapshot.state.history) {
-    auto* p = msg.add_history();
-    p->set_action(static_cast<uint32_t>(e.action));
-    put_view(*p->mutable_node(), e.node);
-    if (e.prev_node) put_view(*p->mutable_prev_node(), *e.prev_node);
-    p->set_index(e.index);
-    p->set_refresh(e.refresh);
+  for (const auto& e : snapshot.state.history) put_event(msg, e);
+  return frame(msg.SerializeAsString());
+}
+
+EncodedSnapshot encode_store(const store::Store& store, std::string_view membership, uint64_t term,
+                             uint64_t applied_index) {
+  std::string payload;
+  if (store.index() != 0) put_varint_field(payload, 1, store.index());
+  std::string node;  // reused: one node's bytes, framed into the payload
+  store.visit_nodes([&](const store::NodeRecordView& n) {
+    node.clear();
+    put_node_wire(node, n);
+    put_bytes_field(payload, 2, node);
+  });
+  const auto& history = store.history();
+  for (size_t i = 0; i < history.size(); ++i) {
+    pb::StoreSnapshot one;  // 1000 events at most: the message code is simplest here
+    put_event(one, history.at(i));
+    put_bytes_field(payload, 3, one.history(0).SerializeAsString());
   }
-  std::string payload = msg.SerializeAsString();
-  std::string out(kMagic);
-  put_le(out, kVersion, 4);
-  put_le(out, base::crc32c(payload), 4);
-  put_le(out, payload.size(), 8);
-  out += payload;
-  return out;
+  if (applied_index != 0) put_varint_field(payload, 4, applied_index);
+  if (term != 0) put_varint_field(payload, 5, term);
+  if (!membership.empty()) put_bytes_field(payload, 6, membership);
+  return EncodedSnapshot{term, applied_index, frame(payload)};
 }
 
 std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {

@@ -36,6 +36,11 @@ struct EncodedSnapshot {
   std::string bytes;  // encode()
 };
 EncodedSnapshot encode_for_saving(const Snapshot& snapshot);
+// The same bytes as encode_for_saving() of a Snapshot holding store.export_state(), encoded
+// straight from the store's tree: no copy of the keyspace (the encoding's own memory comes in
+// large blocks, returned together).
+EncodedSnapshot encode_store(const store::Store& store, std::string_view membership, uint64_t term,
+                             uint64_t applied_index);
 
 // Writes the snapshot into `dir` durably. Returns an error text, empty on success.
 std::string save(const std::filesystem::path& dir, const EncodedSnapshot& snapshot);

@@ -380,16 +380,13 @@ std::vector<Event> Store::delete_expired(WallTime now) {
   return events;
 }
 
-StoreState Store::export_state() const {
-  StoreState state;
-  state.index = index_;
+void Store::visit_nodes(const std::function<void(const NodeRecordView&)>& f) const {
   std::vector<const Node*> stack{root_.get()};
   while (!stack.empty()) {
     const Node* n = stack.back();
     stack.pop_back();
     if (n != root_.get()) {
-      state.nodes.push_back(
-          {n->path, n->dir, n->value, n->created_index, n->modified_index, n->expiration});
+      f({n->path, n->dir, n->value, n->created_index, n->modified_index, n->expiration});
     }
     // Reverse order on the stack: children come out in key order, after their parent.
     const Node::Children& kids = children_of(*n);
@@ -397,6 +394,15 @@ StoreState Store::export_state() const {
       stack.push_back(it->second.get());
     }
   }
+}
+
+StoreState Store::export_state() const {
+  StoreState state;
+  state.index = index_;
+  visit_nodes([&](const NodeRecordView& n) {
+    state.nodes.push_back({std::string(n.path), n.dir, std::string(n.value), n.created_index,
+                           n.modified_index, n.expiration});
+  });
   for (size_t i = 0; i < history_.size(); ++i) state.history.push_back(history_.at(i));
   return state;
 }

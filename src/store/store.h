@@ -35,6 +35,16 @@ struct NodeRecord {
   std::optional<WallTime> expiration;
 };
 
+// A node as a snapshot records it, viewed in place.
+struct NodeRecordView {
+  std::string_view path;
+  bool dir = false;
+  std::string_view value;
+  uint64_t created_index = 0;
+  uint64_t modified_index = 0;
+  std::optional<WallTime> expiration;
+};
+
 struct StoreState {
   uint64_t index = 0;
   std::vector<NodeRecord> nodes;  // the root is implicit
@@ -94,6 +104,10 @@ class Store {
   // (error 300 with a description) when the state is inconsistent (a node without its parent,
   // a child of a file, a duplicate).
   StoreState export_state() const;
+  // Calls f for every node but the root, parents before children and children in key order
+  // (export_state's order), with views into the tree: valid during the call only. Lets a
+  // snapshot be encoded without copying the keyspace first.
+  void visit_nodes(const std::function<void(const NodeRecordView&)>& f) const;
   Result<bool> import_state(const StoreState& state);
 
  private:
