@@ -324,11 +324,12 @@ std::string Wal::append(const Record& record) {
 void Wal::preallocate(uint64_t end) {
   if (end <= file_end_ || !preallocate_) return;
   uint64_t target = (end + kPreallocateBytes - 1) / kPreallocateBytes * kPreallocateBytes;
-  int err =
-      ::posix_fallocate(fd_, static_cast<off_t>(file_end_), static_cast<off_t>(target - file_end_));
-  if (err == 0) {
+  // fallocate(2), not posix_fallocate: where the file system cannot preallocate, glibc's
+  // posix_fallocate would emulate it by writing into every block.
+  if (::fallocate(fd_, 0, static_cast<off_t>(file_end_), static_cast<off_t>(target - file_end_)) ==
+      0) {
     file_end_ = target;
-  } else if (err == EOPNOTSUPP || err == EINVAL) {
+  } else if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL) {
     preallocate_ = false;  // the file system cannot: records simply extend the file
   }
   // Other failures (a full disk) are left to the write that follows, which reports them.
