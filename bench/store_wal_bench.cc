@@ -60,14 +60,19 @@ void BM_WalAppendSync(benchmark::State& state) {
 }
 BENCHMARK(BM_WalAppendSync)->Arg(1)->Arg(8)->Arg(64)->UseRealTime();
 
+// `count` keys shaped like member_bench.py's load: /load/t<n % 16>/k<n>, 16-byte values.
+void load_keys(server::ServerState& st, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    (void)st.store.set("/load/t" + std::to_string(i % 16) + "/k" + std::to_string(i), false,
+                       "0123456789abcdef", std::nullopt);
+  }
+}
+
 // A member's snapshot, encoded on its event loop straight from the store (member.cc,
 // maybe_snapshot): the pause one snapshot puts into request handling, at `range(0)` keys.
 void BM_SnapshotEncode(benchmark::State& state) {
   server::ServerState st;
-  for (int64_t i = 0; i < state.range(0); ++i) {
-    (void)st.store.set("/load/t" + std::to_string(i % 16) + "/k" + std::to_string(i), false,
-                       "0123456789abcdef", std::nullopt);
-  }
+  load_keys(st, state.range(0));
   size_t bytes = 0;
   for (auto _ : state) {
     auto encoded = server::encode_snapshot(st, 2, st.store.index());
@@ -82,10 +87,7 @@ BENCHMARK(BM_SnapshotEncode)->Arg(100'000)->Unit(benchmark::kMillisecond);
 // snapshots were encoded there; followers still get a snapshot this way).
 void BM_SnapshotCopy(benchmark::State& state) {
   server::ServerState st;
-  for (int64_t i = 0; i < state.range(0); ++i) {
-    (void)st.store.set("/load/t" + std::to_string(i % 16) + "/k" + std::to_string(i), false,
-                       "0123456789abcdef", std::nullopt);
-  }
+  load_keys(st, state.range(0));
   for (auto _ : state) {
     auto copy = server::make_snapshot(st, 2, st.store.index());
     benchmark::DoNotOptimize(copy);

@@ -57,29 +57,6 @@ std::string file_name(uint64_t term, uint64_t applied_index) {
   return buf;
 }
 
-}  // namespace
-
-namespace {
-
-void put_node(pb::StoreSnapshot& msg, const store::NodeRecordView& n) {
-  auto* p = msg.add_nodes();
-  p->set_path(n.path.data(), n.path.size());
-  p->set_dir(n.dir);
-  p->set_value(n.value.data(), n.value.size());
-  p->set_created_index(n.created_index);
-  p->set_modified_index(n.modified_index);
-  if (n.expiration) p->set_expiration_unix_ns(base::to_unix_ns(*n.expiration));
-}
-
-void put_event(pb::StoreSnapshot& msg, const store::Event& e) {
-  auto* p = msg.add_history();
-  p->set_action(static_cast<uint32_t>(e.action));
-  put_view(*p->mutable_node(), e.node);
-  if (e.prev_node) put_view(*p->mutable_prev_node(), *e.prev_node);
-  p->set_index(e.index);
-  p->set_refresh(e.refresh);
-}
-
 // Header, checksum and length around a serialized StoreSnapshot.
 std::string frame(std::string_view payload) {
   std::string out(kMagic);
@@ -91,8 +68,8 @@ std::string frame(std::string_view payload) {
   return out;
 }
 
-// Protocol-buffer wire format, written directly (snapshot.proto): encode_store() emits the
-// bytes SerializeAsString() would, field by field in number order, defaults left out, without
+// Protocol-buffer wire format, written directly (snapshot.proto): the bytes
+// SerializeAsString() would give, field by field in number order, defaults left out, without
 // building a message per node.
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -112,7 +89,7 @@ void put_bytes_field(std::string& out, uint32_t field, std::string_view bytes) {
 }
 
 // A pb::Node, as its own bytes (the caller frames it).
-void put_node_wire(std::string& out, const store::NodeRecordView& n) {
+void put_node(std::string& out, const store::NodeRecordView& n) {
   if (!n.path.empty()) put_bytes_field(out, 1, n.path);
   if (n.dir) put_varint_field(out, 2, 1);
   if (!n.value.empty()) put_bytes_field(out, 3, n.value);
@@ -123,42 +100,60 @@ void put_node_wire(std::string& out, const store::NodeRecordView& n) {
   }
 }
 
-}  // namespace
-
-std::string encode(const Snapshot& snapshot) {
-  pb::StoreSnapshot msg;
-  msg.set_index(snapshot.state.index);
-  msg.set_applied_index(snapshot.applied_index);
-  msg.set_term(snapshot.term);
-  msg.set_membership(snapshot.membership);
-  msg.set_log_reset(snapshot.log_reset);
-  for (const auto& n : snapshot.state.nodes) {
-    put_node(msg, {n.path, n.dir, n.value, n.created_index, n.modified_index, n.expiration});
-  }
-  for (const auto& e : snapshot.state.history) put_event(msg, e);
-  return frame(msg.SerializeAsString());
+// A pb::Event, serialized (1000 events at most: the message code is simplest here).
+std::string event_bytes(const store::Event& e) {
+  pb::Event p;
+  p.set_action(static_cast<uint32_t>(e.action));
+  put_view(*p.mutable_node(), e.node);
+  if (e.prev_node) put_view(*p.mutable_prev_node(), *e.prev_node);
+  p.set_index(e.index);
+  p.set_refresh(e.refresh);
+  return p.SerializeAsString();
 }
 
-EncodedSnapshot encode_store(const store::Store& store, std::string_view membership, uint64_t term,
-                             uint64_t applied_index) {
+// The framed StoreSnapshot. `for_each_node(f)` calls f(NodeRecordView) per node in order;
+// `history` is the events, oldest first.
+template <typename ForEachNode, typename History>
+std::string encode_snapshot(uint64_t index, ForEachNode for_each_node, const History& history,
+                            uint64_t applied_index, uint64_t term, std::string_view membership,
+                            bool log_reset) {
   std::string payload;
-  if (store.index() != 0) put_varint_field(payload, 1, store.index());
+  if (index != 0) put_varint_field(payload, 1, index);
   std::string node;  // reused: one node's bytes, framed into the payload
-  store.visit_nodes([&](const store::NodeRecordView& n) {
+  for_each_node([&](const store::NodeRecordView& n) {
     node.clear();
-    put_node_wire(node, n);
+    put_node(node, n);
     put_bytes_field(payload, 2, node);
   });
-  const auto& history = store.history();
   for (size_t i = 0; i < history.size(); ++i) {
-    pb::StoreSnapshot one;  // 1000 events at most: the message code is simplest here
-    put_event(one, history.at(i));
-    put_bytes_field(payload, 3, one.history(0).SerializeAsString());
+    put_bytes_field(payload, 3, event_bytes(history.at(i)));
   }
   if (applied_index != 0) put_varint_field(payload, 4, applied_index);
   if (term != 0) put_varint_field(payload, 5, term);
   if (!membership.empty()) put_bytes_field(payload, 6, membership);
-  return EncodedSnapshot{term, applied_index, frame(payload)};
+  if (log_reset) put_varint_field(payload, 7, 1);
+  return frame(payload);
+}
+
+}  // namespace
+
+std::string encode(const Snapshot& snapshot) {
+  const store::StoreState& st = snapshot.state;
+  auto for_each_node = [&](const auto& f) {
+    for (const auto& n : st.nodes) {
+      f({n.path, n.dir, n.value, n.created_index, n.modified_index, n.expiration});
+    }
+  };
+  return encode_snapshot(st.index, for_each_node, st.history, snapshot.applied_index, snapshot.term,
+                         snapshot.membership, snapshot.log_reset);
+}
+
+EncodedSnapshot encode_store(const store::Store& store, std::string_view membership, uint64_t term,
+                             uint64_t applied_index) {
+  auto for_each_node = [&](const auto& f) { store.visit_nodes(f); };
+  return EncodedSnapshot{term, applied_index,
+                         encode_snapshot(store.index(), for_each_node, store.history(),
+                                         applied_index, term, membership, false)};
 }
 
 std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {

@@ -13,17 +13,14 @@ std::string parent_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Calls f(component) for each component of an absolute, cleaned path: "/a/b" -> "a", "b";
-// "/" -> none. Stops early (returning false) when f returns false.
-template <typename F>
-bool for_each_component(std::string_view path, F f) {
-  size_t i = 1;
-  while (i < path.size()) {
-    size_t slash = path.find('/', i);
-    if (slash == std::string_view::npos) slash = path.size();
-    if (!f(path.substr(i, slash - i))) return false;
-    i = slash + 1;
-  }
+// Takes the next component of an absolute, cleaned path off the front of `rest`: "/a/b" gives
+// "a" and leaves "/b"; "/" and "" give none (false).
+bool next_component(std::string_view& rest, std::string_view& part) {
+  if (rest.size() <= 1) return false;
+  size_t slash = rest.find('/', 1);
+  if (slash == std::string_view::npos) slash = rest.size();
+  part = rest.substr(1, slash - 1);
+  rest.remove_prefix(slash);
   return true;
 }
 
@@ -104,28 +101,20 @@ Store::Store(size_t history_capacity)
 
 Result<Node*> Store::find(const std::string& path) const {
   Node* node = root_.get();
-  std::optional<Error> failure;
-  for_each_component(path, [&](std::string_view part) {
-    if (!node->dir) {
-      failure = error(ErrorCode::NotDir, node->path);
-      return false;
-    }
+  std::string_view rest = path, part;
+  while (next_component(rest, part)) {
+    if (!node->dir) return error(ErrorCode::NotDir, node->path);
     Node* child = find_child(*node, part);
-    if (!child) {
-      failure = error(ErrorCode::KeyNotFound, join(node->path, part));
-      return false;
-    }
+    if (!child) return error(ErrorCode::KeyNotFound, join(node->path, part));
     node = child;
-    return true;
-  });
-  if (failure) return *failure;
+  }
   return node;
 }
 
 Result<Node*> Store::ensure_dir(const std::string& path, uint64_t index) {
   Node* node = root_.get();
-  std::optional<Error> failure;
-  for_each_component(path, [&](std::string_view part) {
+  std::string_view rest = path, part;
+  while (next_component(rest, part)) {
     Node* child = find_child(*node, part);
     if (!child) {
       auto made = std::make_unique<Node>();
@@ -135,13 +124,10 @@ Result<Node*> Store::ensure_dir(const std::string& path, uint64_t index) {
       child = made.get();
       insert_child(*node, std::move(made));
     } else if (!child->dir) {
-      failure = error(ErrorCode::NotDir, child->path);
-      return false;
+      return error(ErrorCode::NotDir, child->path);
     }
     node = child;
-    return true;
-  });
-  if (failure) return *failure;
+  }
   return node;
 }
 

@@ -204,7 +204,6 @@ std::optional<Wal> Wal::open(const fs::path& dir, const Options& options,
         return std::nullopt;
       }
       wal.seq_ = name.seq;
-      wal.segment_size_ = scan.good_bytes;
       wal.file_pos_ = scan.good_bytes;
       wal.file_end_ = scan.good_bytes + scan.zero_tail_bytes;
     }
@@ -230,7 +229,6 @@ Wal& Wal::operator=(Wal&& other) noexcept {
     file_end_ = other.file_end_;
     seq_ = other.seq_;
     records_ = other.records_;
-    segment_size_ = other.segment_size_;
     repaired_bytes_ = other.repaired_bytes_;
     preallocate_ = other.preallocate_;
     segments_ = std::move(other.segments_);
@@ -242,13 +240,20 @@ Wal::~Wal() {
   if (fd_ >= 0) close_segment();
 }
 
-void Wal::close_segment() {
-  // Best effort: what was appended reaches the kernel (as without buffering), and the
-  // preallocated space goes (a clean stop leaves the segment ending at its last record).
-  flush();
-  if (file_end_ > file_pos_ && ::ftruncate(fd_, static_cast<off_t>(file_pos_)) == 0) {
-    ::fdatasync(fd_);
+std::string Wal::finish_segment() {
+  if (auto err = flush(); !err.empty()) return err;
+  if (file_end_ > file_pos_ && ::ftruncate(fd_, static_cast<off_t>(file_pos_)) != 0) {
+    return errno_text("wal: cannot trim the segment in", dir_);
   }
+  file_end_ = file_pos_;
+  if (::fdatasync(fd_) != 0) return errno_text("wal: cannot fsync the segment in", dir_);
+  return {};
+}
+
+void Wal::close_segment() {
+  // Best effort: what was appended reaches the disk (as without buffering), and the
+  // preallocated space goes (a clean stop leaves the segment ending at its last record).
+  finish_segment();
   ::close(fd_);
   fd_ = -1;
 }
@@ -259,11 +264,7 @@ std::string Wal::start_segment() {
   if (fd_ >= 0) {
     // The previous segment is complete: trimmed to its records and durable before the next
     // one exists, so that only the last segment can ever end in preallocated space.
-    if (auto err = flush(); !err.empty()) return err;
-    if (file_end_ > file_pos_ && ::ftruncate(fd_, static_cast<off_t>(file_pos_)) != 0) {
-      return errno_text("wal: cannot trim the previous segment in", dir_);
-    }
-    if (::fdatasync(fd_) != 0) return errno_text("wal: cannot fsync the previous segment in", dir_);
+    if (auto err = finish_segment(); !err.empty()) return err;
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return errno_text("wal: cannot create", path);
@@ -276,13 +277,12 @@ std::string Wal::start_segment() {
   file_pos_ = 0;
   file_end_ = 0;
   seq_ = seq;
-  segment_size_ = 0;
   segments_.push_back({seq, records_, path});
   return {};
 }
 
 std::string Wal::cut() {
-  if (segment_size_ == 0) return {};  // the current segment is empty already
+  if (segment_bytes() == 0) return {};  // the current segment is empty already
   return start_segment();
 }
 
@@ -302,7 +302,7 @@ std::string Wal::append(const Record& record) {
   if (record.payload.size() + 1 > kMaxRecordBytes) {
     return "wal: record of " + std::to_string(record.payload.size()) + " bytes exceeds the limit";
   }
-  if (segment_size_ >= options_.segment_bytes) {
+  if (segment_bytes() >= options_.segment_bytes) {
     auto err = start_segment();
     if (!err.empty()) return err;
   }
@@ -315,7 +315,6 @@ std::string Wal::append(const Record& record) {
   std::string_view body(pending_.data() + at + kHeaderBytes, record.payload.size() + 1);
   write_u32(pending_.data() + at, static_cast<uint32_t>(body.size()));
   write_u32(pending_.data() + at + 4, base::crc32c(body));
-  segment_size_ += kHeaderBytes + body.size();
   ++records_;
   if (pending_.size() >= kFlushBytes) return flush();
   return {};

@@ -96,8 +96,12 @@ class Wal {
   std::string flush();
   // Makes the segment file at least `end` bytes long (zeros), in steps of kPreallocateBytes.
   void preallocate(uint64_t end);
-  // Flushes, trims the preallocated space and closes the segment file (best effort).
+  // Flushes, trims the preallocated space and syncs the segment file.
+  std::string finish_segment();
+  // finish_segment() as far as it goes, then closes the file (destruction, move).
   void close_segment();
+  // Bytes of the records in the segment being written (on file and pending).
+  uint64_t segment_bytes() const { return file_pos_ + pending_.size(); }
   static constexpr size_t kFlushBytes = 1 << 20;
   static constexpr uint64_t kPreallocateBytes = 4 << 20;
 
@@ -112,8 +116,7 @@ class Wal {
   Options options_;
   int fd_ = -1;
   uint64_t seq_ = 0;
-  uint64_t records_ = 0;  // records written in total (names the next segment)
-  uint64_t segment_size_ = 0;
+  uint64_t records_ = 0;   // records written in total (names the next segment)
   uint64_t file_pos_ = 0;  // where the next flush writes: the end of the records on file
   uint64_t file_end_ = 0;  // the file's size (records, then preallocated zeros)
   bool preallocate_ = true;
