@@ -1,10 +1,13 @@
 """Helpers shared by the benchmarks: free ports, readiness, /proc figures, wrk runs."""
 import os
 import re
-import socket
 import subprocess
+import sys
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from ports import free_port  # noqa: E402,F401 - re-exported to the benchmarks
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -18,12 +21,6 @@ request = function()
 end
 """
 PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url, timeout=20):

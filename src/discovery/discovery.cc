@@ -186,20 +186,27 @@ asio::awaitable<Outcome> Discovery::register_self(const std::string& value) {
       co_return Outcome{};
     }
     if (a.error && a.error->code == kErrorNodeExist) {
-      if (retried) {
-        // An earlier attempt may have landed without its answer reaching us: if the key
-        // holds our own value, it was us.
-        std::string get_target = self_key() + "?quorum=true";
-        Answer mine = co_await request("GET", get_target, "", options_.request_timeout);
-        if (mine.response && mine.response->node && mine.response->node->value == value) {
-          co_return Outcome{};
-        }
-      }
+      // An earlier attempt may have landed without its answer reaching us: if the key
+      // holds our own value, it was us. The look-up is retried like every other step: a
+      // service too slow to answer the PUT may be as slow to answer this.
+      if (retried && co_await holds_own_registration(value)) co_return Outcome{};
       co_return Outcome{Failure::duplicate_id, "", a.error->text()};
     }
     co_return Outcome{
         a.error && a.error->code == 0 ? Failure::bad_endpoint : Failure::service_error, "",
         a.error ? a.error->text() : snippet(a.body)};
+  }
+}
+
+asio::awaitable<bool> Discovery::holds_own_registration(const std::string& value) {
+  std::string get_target = self_key() + "?quorum=true";
+  for (;;) {
+    Answer mine = co_await request("GET", get_target, "", options_.request_timeout);
+    if (!mine.usable) {
+      co_await back_off("reading this member's registration", mine.trouble);
+      continue;
+    }
+    co_return mine.response&& mine.response->node&& mine.response->node->value == value;
   }
 }
 

@@ -67,6 +67,9 @@ class Discovery {
   boost::asio::awaitable<Check> check();  // retries until a usable answer
   // Registers self. Failure::none on success.
   boost::asio::awaitable<Outcome> register_self(const std::string& value);
+  // Whether self's key holds `value` (an earlier attempt of ours landed); retries until the
+  // service answers.
+  boost::asio::awaitable<bool> holds_own_registration(const std::string& value);
   // Waits until the token directory changes after `index` (or the watch times out).
   boost::asio::awaitable<void> wait_for_change(uint64_t index);
   // The common tail: wait until the token is complete. `registered`: self must be among them.

@@ -1,7 +1,7 @@
 """Fixtures for process-level tests: real etcd 3.4 members and etcdpp proxies on 127.0.0.1.
 
 Every process a test starts is tracked by PID and stopped by PID at the end. Ports come from
-the kernel (bind to port 0). Every wait loop is bounded in time.
+the kernel (bind to port 0, never the same one twice: tools/ports.py). Every wait loop is bounded in time.
 """
 import json
 import os
@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -16,17 +17,14 @@ import urllib.request
 
 import pytest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from ports import free_port  # noqa: E402,F401 - re-exported to the test modules
+
 ETCDPP_BIN = os.environ.get("ETCDPP_BIN", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "src", "cmd", "etcdpp"))
 ETCDPPCTL_BIN = os.environ.get("ETCDPPCTL_BIN", os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "src", "ctl", "etcdppctl"))
 ETCD_BIN = shutil.which("etcd") or "/usr/bin/etcd"
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(method, url, body=None, headers=None, timeout=5):
