@@ -21,6 +21,11 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return n;
 }
 
+// Whether an ASCII byte goes out as it is.
+bool is_plain_ascii(unsigned char c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -28,6 +33,14 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   size_t i = 0;
   while (i < s.size()) {
+    // Runs of bytes that need no escaping (most keys and values) are copied at once.
+    size_t plain = i;
+    while (plain < s.size() && is_plain_ascii(static_cast<unsigned char>(s[plain]))) ++plain;
+    if (plain > i) {
+      out.append(s.data() + i, plain - i);
+      i = plain;
+      continue;
+    }
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {

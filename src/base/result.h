@@ -26,6 +26,7 @@ class Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
   const E& error() const {
     assert(!ok());
     return std::get<1>(v_);

@@ -205,6 +205,15 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
     bool long_poll = handler.is_long_poll(req);
     if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || long_poll)) buffer.shrink_to_fit();
     if (long_poll) state->deadline.disarm_and_release();
+    std::optional<ImmediateAnswer> now = handler.answer_now(req, client_ip);
+    if (now) {
+      size_t sent = send_now(sock, asio::buffer(now->bytes), ec);
+      if (!ec && sent < now->bytes.size()) {
+        co_await write_rest(sock, asio::buffer(now->bytes), sent, ec);
+      }
+      if (ec || !now->keep_alive) break;
+      continue;
+    }
     bool keep = co_await handler.handle(sock, req, client_ip);
     if (!keep) break;
   }

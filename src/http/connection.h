@@ -29,9 +29,23 @@ struct ConnectionLimits {
   size_t max_connections = 10'000;
 };
 
+// An answer a handler gives without waiting (see ConnectionHandler::answer_now).
+struct ImmediateAnswer {
+  std::string bytes;       // the whole answer, head and body
+  bool keep_alive = true;  // false: the connection closes once it is written
+};
+
 class ConnectionHandler {
  public:
   virtual ~ConnectionHandler() = default;
+  // Answers a request when nothing has to wait for it (reads, errors, redirects): the answer is
+  // built and sent without a coroutine frame or a trip through the event loop. nullopt hands
+  // the request to handle(). Called for every readable request before handle(); must neither
+  // block nor keep references to `req`. Default: nullopt.
+  virtual std::optional<ImmediateAnswer> answer_now(ServerRequest& /*req*/,
+                                                    const std::string& /*client_ip*/) {
+    return std::nullopt;
+  }
   // Answers one request on `socket`. Returns whether the connection may carry more requests.
   virtual boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
                                               ServerRequest& req, const std::string& client_ip) = 0;

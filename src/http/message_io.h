@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 
 namespace etcdpp::http {
 
@@ -109,6 +110,19 @@ boost::asio::awaitable<void> write_all(Socket& socket, const ConstBuffers& buffe
   size_t sent = send_now(socket, buffers, ec);
   if (ec || sent == boost::asio::buffer_size(buffers)) co_return;
   co_await write_rest(socket, buffers, sent, ec);
+}
+
+// Writes a finished answer (`bytes`, taken over) and returns `keep_alive` unless the write
+// failed: the tail of a handler whose answer is complete. Takes everything by value, so it may
+// be returned un-awaited from a plain function.
+template <class Socket>
+boost::asio::awaitable<bool> send_answer(Socket& socket, std::string bytes, bool keep_alive) {
+  boost::system::error_code ec;
+  size_t sent = send_now(socket, boost::asio::buffer(bytes), ec);
+  if (!ec && sent < bytes.size()) {
+    co_await write_rest(socket, boost::asio::buffer(bytes), sent, ec);
+  }
+  co_return !ec && keep_alive;
 }
 
 }  // namespace etcdpp::http

@@ -634,12 +634,12 @@ void Member::apply_one(const raft::Entry& raft_entry) {
   }
 }
 
-void Member::finish(uint64_t request_id, const ApplyResult& result) {
+void Member::finish(uint64_t request_id, ApplyResult& result) {
   auto it = pending_.find(request_id);
   if (it == pending_.end()) return;
   Pending p = std::move(it->second);
   pending_.erase(it);
-  if (p.done && result.write) p.done(*result.write);
+  if (p.done && result.write) p.done(std::move(*result.write));
   if (p.change_done) {
     p.change_done(result.membership_changed ? "" : "the change no longer applies");
   }

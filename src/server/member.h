@@ -86,7 +86,8 @@ struct FollowerStats {
 
 class Member {
  public:
-  using WriteDone = std::function<void(const store::Result<store::Event>&)>;
+  // Takes the result by value: the applied event is handed over, not copied.
+  using WriteDone = std::function<void(store::Result<store::Event>)>;
   // The outcome of a members API change: empty on success, else why it failed.
   using ChangeDone = std::function<void(const std::string& error)>;
   using FatalHandler = std::function<void(const std::string& reason)>;
@@ -184,7 +185,9 @@ class Member {
   void apply_committed(const std::vector<raft::Entry>& entries);
   void compact_raft_log();
   void apply_one(const raft::Entry& raft_entry);
-  void finish(uint64_t request_id, const ApplyResult& result);
+  // Answers the request that proposed the entry, if it is pending here; the write's result is
+  // moved out of `result` into its callback.
+  void finish(uint64_t request_id, ApplyResult& result);
   void on_batch_durable(uint64_t token);
   void on_log_failure(const std::string& error);
   void fail_all(const std::string& error);

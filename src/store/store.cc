@@ -88,9 +88,8 @@ const char* action_name(Action action) {
 }
 
 std::string normalize_key(std::string_view key) {
-  std::string joined = "/";
-  joined += key;
-  return base::clean_absolute_path(joined);
+  // Rooting the key first ("/" + key) would name the same elements: clean it as it is.
+  return base::clean_absolute_path(key);
 }
 
 Store::Store(size_t history_capacity)

@@ -1,6 +1,7 @@
 """etcdpp in member mode as a process: watches, durability (restart, kill -9, damaged WAL),
 snapshots, clients (python3-etcd, etcdctl v2), proxies in front of it, bad input, defaults."""
 import glob
+import http.client as httplib
 import json
 import os
 import re
@@ -378,6 +379,67 @@ def test_oversized_and_malformed_requests_get_errors_and_the_server_keeps_servin
     assert s.recv(4096).startswith(b"HTTP/1.1 400 Bad Request")
     s.close()
     assert put(url, "/still/ok", "1")[0] == 201
+
+
+class _SameFile:
+    """Lets http.client read consecutive responses from one buffered socket file (which it
+    would otherwise close after each response)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def makefile(self, *args, **kwargs):
+        return self
+
+    def close(self):
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+
+def test_pipelined_reads_and_writes_are_answered_in_order(etcdpp1):
+    # Reads are answered at once and writes and watches after waiting: on one connection, with
+    # all requests sent before any answer is read, the answers still come in request order and
+    # each read sees the writes before it.
+    url = etcdpp1.client_url
+    u = urllib.parse.urlsplit(url)
+    _, headers, _ = http("GET", url + "/v2/keys/")
+    index = int(headers["x-etcd-index"])
+    host = b"Host: x\r\n"
+    form = b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n"
+    requests = [
+        ("GET", b"GET /v2/keys/pipe/a HTTP/1.1\r\n" + host + b"\r\n"),
+        ("PUT", b"PUT /v2/keys/pipe/a HTTP/1.1\r\n" + host + form + b"\r\nvalue=1"),
+        ("GET", b"GET /v2/keys/pipe/a HTTP/1.1\r\n" + host + b"\r\n"),
+        ("OPTIONS", b"OPTIONS /v2/keys/pipe/a HTTP/1.1\r\n" + host + b"\r\n"),
+        ("GET", b"GET /v2/keys/pipe/a?wait=true&waitIndex=%d HTTP/1.1\r\n" % (index + 1)
+         + host + b"\r\n"),
+        ("PUT", b"PUT /v2/keys/pipe/a HTTP/1.1\r\n" + host + form + b"\r\nvalue=2"),
+        ("HEAD", b"HEAD /v2/keys/pipe/a HTTP/1.1\r\n" + host + b"\r\n"),
+        ("GET", b"GET /v2/keys/pipe/a HTTP/1.0\r\n\r\n"),
+    ]
+    s = socket.create_connection((u.hostname, u.port), timeout=10)
+    s.sendall(b"".join(r for _, r in requests))
+    f = s.makefile("rb")
+    answers = []
+    for method, _ in requests:
+        resp = httplib.HTTPResponse(_SameFile(f), method=method)
+        resp.begin()
+        answers.append((resp.status, resp.read(), resp))
+    assert f.read() == b""  # the HTTP/1.0 request closed the connection
+    s.close()
+    statuses = [a[0] for a in answers]
+    assert statuses == [404, 201, 200, 200, 200, 200, 200, 200], statuses
+    assert json.loads(answers[0][1])["errorCode"] == 100
+    assert json.loads(answers[2][1])["node"]["value"] == "1"
+    assert answers[3][1] == b"" and answers[3][2].getheader("Access-Control-Allow-Origin") == "*"
+    event = json.loads(answers[4][1])
+    assert event["action"] == "set" and event["node"]["modifiedIndex"] == index + 1
+    assert json.loads(answers[5][1])["prevNode"]["value"] == "1"
+    assert answers[6][1] == b"" and answers[6][2].getheader("X-Etcd-Index") == str(index + 2)
+    assert json.loads(answers[7][1])["node"]["value"] == "2"
+    assert answers[7][2].version == 10
 
 
 # ---- defaults -------------------------------------------------------------------------------

@@ -127,6 +127,25 @@ TEST_F(StoreTest, KeysAreNormalised) {
   EXPECT_EQ(ok(s.get("/a/c", false)).node.key, "/a/c");
   EXPECT_EQ(normalize_key("x/"), "/x");
   EXPECT_EQ(normalize_key(""), "/");
+  // Go's path.Clean("/" + key), case by case.
+  const std::pair<std::string_view, std::string_view> cases[] = {{"/", "/"},
+                                                                 {"//", "/"},
+                                                                 {"a", "/a"},
+                                                                 {"/a/b", "/a/b"},
+                                                                 {"a/./b", "/a/b"},
+                                                                 {"a/b/..", "/a"},
+                                                                 {"..", "/"},
+                                                                 {"/../..", "/"},
+                                                                 {"../a", "/a"},
+                                                                 {"a/../../b", "/b"},
+                                                                 {"a/.", "/a"},
+                                                                 {"./", "/"},
+                                                                 {"a//b///c/", "/a/b/c"},
+                                                                 {"a/..b/c", "/a/..b/c"},
+                                                                 {".a/b.", "/.a/b."},
+                                                                 {"a/b/../../c/d/..", "/c"},
+                                                                 {"\xff/%2F", "/\xff/%2F"}};
+  for (auto [key, cleaned] : cases) EXPECT_EQ(normalize_key(key), cleaned) << key;
 }
 
 TEST_F(StoreTest, CreateFailsWhenTheKeyExists) {

@@ -12,10 +12,11 @@
 namespace etcdpp::api::v2 {
 
 // Calls start(done) and resumes the caller with the value passed to done. `done` may be called
-// at once or later, exactly once; the caller resumes through its executor either way.
+// at once or later, exactly once; the caller resumes through its executor either way. `start`
+// runs when the result is awaited. Not a coroutine of its own: no frame beyond asio's.
 template <typename T, typename Start>
 boost::asio::awaitable<T> await_callback(Start start) {
-  auto initiation = [&start](auto handler) {
+  auto initiation = [start = std::move(start)](auto handler) mutable {
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
     start(std::function<void(T)>([shared](T value) {
       auto ex = boost::asio::get_associated_executor(*shared);
@@ -24,10 +25,8 @@ boost::asio::awaitable<T> await_callback(Start start) {
       });
     }));
   };
-  // (Named first: no temporaries with destructors inside co_await, GCC 12.)
-  T result = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(T)>(
+  return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(T)>(
       std::move(initiation), boost::asio::use_awaitable);
-  co_return result;
 }
 
 }  // namespace etcdpp::api::v2

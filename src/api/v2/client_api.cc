@@ -35,14 +35,6 @@ bool under(std::string_view path, std::string_view prefix) {
          (path.size() > prefix.size() && path.starts_with(prefix) && path[prefix.size()] == '/');
 }
 
-asio::awaitable<bool> write_reply(asio::ip::tcp::socket& socket, const Reply& reply,
-                                  const WireOptions& wire) {
-  auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
-  boost::system::error_code ec;
-  co_await http::write_all(socket, asio::buffer(*bytes), ec);
-  co_return !ec && wire.keep_alive;
-}
-
 }  // namespace
 
 Reply version_reply() {
@@ -115,40 +107,38 @@ bool ClientApi::is_long_poll(const http::ServerRequest& req) const {
   return http::is_watch_target(req.target());
 }
 
-asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::ServerRequest& req,
-                                        const std::string&) {
-  WireOptions wire;
-  wire.http_version = req.version() == 10 ? 10 : 11;
-  wire.keep_alive = req.keep_alive();
-  wire.head = req.method() == bhttp::verb::head;
-  wire.date = &date();
+ClientApi::Route ClientApi::route(const http::ServerRequest& req) {
+  Route r;
+  r.wire.http_version = req.version() == 10 ? 10 : 11;
+  r.wire.keep_alive = req.keep_alive();
+  r.wire.head = req.method() == bhttp::verb::head;
+  r.wire.date = &date();
   std::string_view target = req.target();
   if (target.empty() || target.front() != '/') {
-    auto bytes = std::make_unique<std::string>(http::go_request_error("400 Bad Request"));
-    boost::system::error_code ec;
-    co_await http::write_all(socket, asio::buffer(*bytes), ec);
-    co_return false;
+    r.kind = Route::Kind::raw;
+    r.raw = http::go_request_error("400 Bad Request");
+    return r;
   }
   std::string_view raw_path = target.substr(0, target.find('?'));
-  std::string_view query =
+  r.query =
       raw_path.size() < target.size() ? target.substr(raw_path.size() + 1) : std::string_view{};
   std::string error;
   auto decoded = percent_decode(raw_path, false, error);
   if (!decoded) {
     // Go's server cannot parse such a request line.
-    auto bytes = std::make_unique<std::string>(http::go_request_error("400 Bad Request"));
-    boost::system::error_code ec;
-    co_await http::write_all(socket, asio::buffer(*bytes), ec);
-    co_return false;
+    r.kind = Route::Kind::raw;
+    r.raw = http::go_request_error("400 Bad Request");
+    return r;
   }
-  const std::string& path = *decoded;
+  r.path = std::move(*decoded);
+  const std::string& path = r.path;
   if (!metrics_only_ && !host_allowed(req[bhttp::field::host])) {
     std::string host(req[bhttp::field::host]);
     if (auto colon = host.rfind(':'); colon != std::string::npos && host.front() != '[') {
       host.resize(colon);
     }
     // etcd's answer, word for word.
-    Reply r = text_error(
+    r.reply = text_error(
         421,
         "\netcd received your request, but the Host header was unrecognized.\n\nTo fix "
         "this, choose one of the following options:\n- Enable TLS, then any HTTPS request "
@@ -157,56 +147,100 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
             host +
             "\"\n\nThis requirement has been added to help prevent \"DNS Rebinding\" "
             "attacks (CVE-2018-5702).\n");
-    bool kept = co_await write_reply(socket, r, wire);
-    co_return kept;
+    return r;
   }
-  const std::string cors = cors_origin(req[bhttp::field::origin]);
   if (metrics_only_) {
-    Reply r = path == "/metrics" || path == "/health" ? answer(req, path, query)
+    r.reply = path == "/metrics" || path == "/health" ? answer(req, path, r.query)
                                                       : text_error(404, "404 page not found");
-    bool kept = co_await write_reply(socket, r, wire);
-    co_return kept;
+    return r;
   }
+  r.cors = cors_origin(req[bhttp::field::origin]);
   if (req.method() == bhttp::verb::options) {
-    Reply r;
-    r.cors_origin = cors;
-    bool kept = co_await write_reply(socket, r, wire);
-    co_return kept;
+    r.reply.cors_origin = r.cors;
+    return r;
   }
   if (!http::is_clean_path(raw_path)) {
     std::string location = http::clean_path(raw_path);
     if (raw_path.size() < target.size()) location += target.substr(raw_path.size());
-    Reply r;
-    r.status = 301;
-    r.set("Location", location);
+    r.reply.status = 301;
+    r.reply.set("Location", location);
     if (req.method() == bhttp::verb::get) {
-      r.set("Content-Type", "text/html; charset=utf-8");
-      r.body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
+      r.reply.set("Content-Type", "text/html; charset=utf-8");
+      r.reply.body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
     }
-    r.cors_origin = cors;
-    bool kept = co_await write_reply(socket, r, wire);
-    co_return kept;
+    r.reply.cors_origin = r.cors;
+    return r;
   }
   if (under(path, "/v2/keys")) {
-    bool kept = co_await keys_.serve(socket, req, path, query, wire, cors);
-    co_return kept;
-  }
-  Reply reply;
-  if (path == "/new") {
-    reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
-      discovery_.handle(req.method_string(), query, req[bhttp::field::host], std::move(done));
-    });
+    r.kind = Route::Kind::keys;
+  } else if (path == "/new") {
+    r.kind = Route::Kind::discovery;
   } else if (under(path, "/v2/members")) {
-    reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
-      members_.handle(req.method_string(), path, req[bhttp::field::content_type], req.body(),
-                      std::move(done));
+    r.kind = Route::Kind::members;
+  } else {
+    r.reply = answer(req, path, r.query);
+    r.reply.cors_origin = r.cors;
+  }
+  return r;
+}
+
+std::optional<http::ImmediateAnswer> ClientApi::answer_now(http::ServerRequest& req,
+                                                           const std::string&) {
+  // Writes wait for the log, so they go to handle() without being routed twice.
+  auto verb = req.method();
+  if (verb != bhttp::verb::get && verb != bhttp::verb::head && verb != bhttp::verb::options) {
+    return std::nullopt;
+  }
+  Route r = route(req);
+  switch (r.kind) {
+    case Route::Kind::raw: return http::ImmediateAnswer{std::move(r.raw), false};
+    case Route::Kind::reply:
+      return http::ImmediateAnswer{serialize_reply(r.reply, r.wire), r.wire.keep_alive};
+    case Route::Kind::keys: {
+      std::optional<Reply> reply = keys_.answer_now(req, r.path, r.query);
+      if (!reply) return std::nullopt;
+      reply->cors_origin = std::move(r.cors);
+      return http::ImmediateAnswer{serialize_reply(*reply, r.wire), r.wire.keep_alive};
+    }
+    case Route::Kind::discovery:
+    case Route::Kind::members: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::ServerRequest& req,
+                                        const std::string&) {
+  // Not a coroutine itself: routed now, and only what waits gets a coroutine frame.
+  Route r = route(req);
+  switch (r.kind) {
+    case Route::Kind::raw: return http::send_answer(socket, std::move(r.raw), false);
+    case Route::Kind::reply:
+      return http::send_answer(socket, serialize_reply(r.reply, r.wire), r.wire.keep_alive);
+    case Route::Kind::keys:
+      return keys_.serve(socket, req, r.path, r.query, r.wire, std::move(r.cors));
+    case Route::Kind::discovery:
+    case Route::Kind::members: break;
+  }
+  return answer_later(socket, req, std::move(r));
+}
+
+asio::awaitable<bool> ClientApi::answer_later(asio::ip::tcp::socket& socket,
+                                              const http::ServerRequest& req, Route r) {
+  if (r.kind == Route::Kind::discovery) {
+    r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
+      discovery_.handle(req.method_string(), r.query, req[bhttp::field::host], std::move(done));
     });
   } else {
-    reply = answer(req, path, query);
+    r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
+      members_.handle(req.method_string(), r.path, req[bhttp::field::content_type], req.body(),
+                      std::move(done));
+    });
   }
-  reply.cors_origin = cors;
-  bool kept = co_await write_reply(socket, reply, wire);
-  co_return kept;
+  r.reply.cors_origin = r.cors;
+  std::string bytes = serialize_reply(r.reply, r.wire);
+  boost::system::error_code ec;
+  co_await http::write_all(socket, asio::buffer(bytes), ec);
+  co_return !ec && r.wire.keep_alive;
 }
 
 Reply ClientApi::answer(const http::ServerRequest& req, std::string_view path, std::string_view) {

@@ -13,6 +13,7 @@
 #include "server/member.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 namespace etcdpp::api::v2 {
@@ -42,6 +43,9 @@ class ClientApi final : public http::ConnectionHandler {
         discovery_(member),
         metrics_(member) {}
 
+  // Reads of keys and everything else that needs no waiting, without a coroutine frame.
+  std::optional<http::ImmediateAnswer> answer_now(http::ServerRequest& req,
+                                                  const std::string& client_ip) override;
   boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
                                       http::ServerRequest& req,
                                       const std::string& client_ip) override;
@@ -49,6 +53,27 @@ class ClientApi final : public http::ConnectionHandler {
   bool is_long_poll(const http::ServerRequest& req) const override;
 
  private:
+  // Where a request goes, decided without waiting (shared by answer_now and handle).
+  struct Route {
+    enum class Kind {
+      reply,      // `reply`, at once
+      raw,        // `raw` as it is (Go's answer to an unreadable request line), then close
+      keys,       // /v2/keys and below: KeysApi
+      discovery,  // /new: the discovery service
+      members,    // /v2/members: the members API
+    };
+    Kind kind = Kind::reply;
+    WireOptions wire;
+    std::string path;        // percent-decoded
+    std::string_view query;  // a view into the request's target
+    std::string cors;        // the CORS origin for the answer (Reply::cors_origin)
+    Reply reply;
+    std::string raw;
+  };
+  Route route(const http::ServerRequest& req);
+  // The discovery service's and the members API's answers, which wait for a callback.
+  boost::asio::awaitable<bool> answer_later(boost::asio::ip::tcp::socket& socket,
+                                            const http::ServerRequest& req, Route r);
   // The answer to everything but /v2/keys.
   Reply answer(const http::ServerRequest& req, std::string_view path, std::string_view query);
   Reply stats_self() const;

@@ -21,17 +21,6 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-using WriteResult = store::Result<store::Event>;
-
-// Proposes `request` and resumes the caller once it is durable and applied.
-asio::awaitable<WriteResult> propose(server::Member& member, server::WriteRequest request) {
-  WriteResult result = co_await await_callback<WriteResult>(
-      [&member, &request](std::function<void(WriteResult)> done) {
-        member.propose_write(std::move(request), [done](const WriteResult& r) { done(r); });
-      });
-  co_return result;
-}
-
 // What a watcher waiting for its next event shares with the callbacks that wake it (the
 // watcher's on_ready and the hang-up watch): they may run after the stream ended.
 struct WatchWake {
@@ -71,6 +60,38 @@ Reply KeysApi::event_reply(const store::Event& event, bool no_value_on_success) 
   return r;
 }
 
+namespace {
+
+// Whether a parsed read must wait: a quorum GET goes through the log, a GET with wait=true
+// becomes a watch. (HEAD ignores both, as etcd.)
+bool read_waits(const KeysRequest& kr) { return kr.method == "GET" && (kr.quorum || kr.wait); }
+
+bool is_read(std::string_view method) { return method == "GET" || method == "HEAD"; }
+
+}  // namespace
+
+Reply KeysApi::read_reply(const KeysRequest& kr) {
+  auto& stats = member_.stats();
+  auto got = member_.store().get(kr.key, kr.recursive);
+  if (!got) {
+    ++stats.gets_fail;
+    return error_reply(got.error());
+  }
+  ++stats.gets_success;
+  return event_reply(*got, false);
+}
+
+std::optional<Reply> KeysApi::answer_now(const http::ServerRequest& req, std::string_view path,
+                                         std::string_view query) {
+  std::string_view method = req.method_string();
+  if (!is_read(method)) return std::nullopt;
+  auto parsed =
+      parse_keys_request(method, path, query, req[bhttp::field::content_type], req.body());
+  if (!parsed) return error_reply(parsed.error());
+  if (read_waits(*parsed)) return std::nullopt;
+  return read_reply(*parsed);
+}
+
 KeysApi::Plan KeysApi::plan(const http::ServerRequest& req, std::string_view path,
                             std::string_view query) {
   Plan plan;
@@ -82,45 +103,38 @@ KeysApi::Plan KeysApi::plan(const http::ServerRequest& req, std::string_view pat
     return plan;
   }
   const KeysRequest& kr = *parsed;
-  auto& stats = member_.stats();
-  if (kr.method == "GET" || kr.method == "HEAD") {
-    bool is_get = kr.method == "GET";
-    if (is_get && kr.quorum) {
-      // Ordered through the log like a write (etcd's QGET); a wait is then ignored, as etcd.
-      server::WriteRequest qget;
-      qget.method = "QGET";
-      qget.key = kr.key;
-      qget.recursive = kr.recursive;
-      plan.write = std::move(qget);
-      return plan;
-    }
-    if (is_get && kr.wait) {
-      auto w = member_.store().watch(kr.key, kr.recursive, kr.stream, kr.wait_index);
-      if (!w) {
-        plan.reply = error_reply(w.error());
-      } else {
-        plan.watcher = std::move(*w);
-      }
-      return plan;
-    }
-    auto got = member_.store().get(kr.key, kr.recursive);
-    if (!got) {
-      ++stats.gets_fail;
-      plan.reply = error_reply(got.error());
-      return plan;
-    }
-    ++stats.gets_success;
-    plan.reply = event_reply(*got, false);
+  if (!is_read(kr.method)) {
+    plan.write = to_write_request(kr, member_.clock().wall());
+    plan.no_value_on_success = kr.no_value_on_success;
     return plan;
   }
-  plan.write = to_write_request(kr, member_.clock().wall());
-  plan.no_value_on_success = kr.no_value_on_success;
+  if (!read_waits(kr)) {
+    plan.reply = read_reply(kr);
+    return plan;
+  }
+  if (kr.quorum) {
+    // Ordered through the log like a write (etcd's QGET); a wait is then ignored, as etcd.
+    server::WriteRequest qget;
+    qget.method = "QGET";
+    qget.key = kr.key;
+    qget.recursive = kr.recursive;
+    plan.write = std::move(qget);
+    return plan;
+  }
+  auto w = member_.store().watch(kr.key, kr.recursive, kr.stream, kr.wait_index);
+  if (!w) {
+    plan.reply = error_reply(w.error());
+  } else {
+    plan.watcher = std::move(*w);
+  }
   return plan;
 }
 
 asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::ServerRequest& req,
                                      std::string_view path, std::string_view query,
-                                     const WireOptions& wire, const std::string& cors_origin) {
+                                     const WireOptions& wire, std::string cors_origin) {
+  // Not a coroutine itself: the request is planned now, and only what has to wait (a write,
+  // a watch) gets a coroutine frame, holding just what it needs.
   auto verb = req.method();
   bool allowed = verb == bhttp::verb::get || verb == bhttp::verb::head ||
                  verb == bhttp::verb::put || verb == bhttp::verb::post ||
@@ -130,29 +144,41 @@ asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::
     reply = text_error(405, "Method Not Allowed");
     reply.set("Allow", "HEAD,GET,PUT,POST,DELETE");
   } else {
-    // Reads are answered without suspending (no coroutine frame of their own).
     Plan p = plan(req, path, query);
-    if (p.watcher) {
-      bool kept = co_await stream(socket, std::move(p.watcher), wire, cors_origin);
-      co_return kept;
-    }
+    if (p.watcher) return stream(socket, std::move(p.watcher), wire, std::move(cors_origin));
     if (p.write) {
-      WriteResult result = co_await propose(member_, std::move(*p.write));
-      reply = result ? event_reply(*result, p.no_value_on_success) : error_reply(result.error());
-    } else {
-      reply = std::move(*p.reply);
+      return answer_write(socket, std::move(*p.write), p.no_value_on_success, wire,
+                          std::move(cors_origin));
     }
+    reply = std::move(*p.reply);
   }
-  reply.cors_origin = cors_origin;
-  auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
+  reply.cors_origin = std::move(cors_origin);
+  return http::send_answer(socket, serialize_reply(reply, wire), wire.keep_alive);
+}
+
+asio::awaitable<bool> KeysApi::answer_write(asio::ip::tcp::socket& socket,
+                                            server::WriteRequest request, bool no_value_on_success,
+                                            WireOptions wire, std::string cors_origin) {
+  WriteResult result =
+      co_await await_callback<WriteResult>([this, &request](std::function<void(WriteResult)> done) {
+        member_.propose_write(std::move(request), std::move(done));
+      });
+  std::string bytes = answer_bytes(result, no_value_on_success, wire, std::move(cors_origin));
   boost::system::error_code ec;
-  co_await http::write_all(socket, asio::buffer(*bytes), ec);
+  co_await http::write_all(socket, asio::buffer(bytes), ec);
   co_return !ec && wire.keep_alive;
 }
 
+std::string KeysApi::answer_bytes(const WriteResult& result, bool no_value_on_success,
+                                  const WireOptions& wire, std::string cors_origin) {
+  Reply reply = result ? event_reply(*result, no_value_on_success) : error_reply(result.error());
+  reply.cors_origin = std::move(cors_origin);
+  return serialize_reply(reply, wire);
+}
+
 asio::awaitable<bool> KeysApi::stream(asio::ip::tcp::socket& socket,
-                                      std::shared_ptr<store::Watcher> watcher,
-                                      const WireOptions& wire, const std::string& cors_origin) {
+                                      std::shared_ptr<store::Watcher> watcher, WireOptions wire,
+                                      std::string cors_origin) {
   Reply head = json_reply(200, "");
   head.set(kClusterIdHeader, cluster_id_hex_);
   head.set("X-Etcd-Index", std::to_string(watcher->start_index()));

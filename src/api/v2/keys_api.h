@@ -12,22 +12,30 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace etcdpp::api::v2 {
+
+struct KeysRequest;
 
 class KeysApi {
  public:
   explicit KeysApi(server::Member& member)
       : member_(member), cluster_id_hex_(server::id_hex(member.cluster_id())) {}
 
+  // The answer to a request that needs no waiting — a plain GET or HEAD, or one that fails to
+  // parse — or nullopt: writes, quorum reads and watches are for serve().
+  std::optional<Reply> answer_now(const http::ServerRequest& req, std::string_view path,
+                                  std::string_view query);
   // Answers a request whose (decoded) path is /v2/keys or below it, with CORS headers for
   // `cors_origin` (Reply::cors_origin) on whatever is written. Returns whether the
-  // connection may carry more requests.
+  // connection may carry more requests. The request is planned when this is called; `path`
+  // and `query` are not used after that (`req` and `socket` must outlive the awaitable).
   boost::asio::awaitable<bool> serve(boost::asio::ip::tcp::socket& socket,
                                      const http::ServerRequest& req, std::string_view path,
                                      std::string_view query, const WireOptions& wire,
-                                     const std::string& cors_origin);
+                                     std::string cors_origin);
 
  private:
   // What a request needs, decided without waiting: a reply at once (reads and errors), a
@@ -39,11 +47,22 @@ class KeysApi {
     std::shared_ptr<store::Watcher> watcher;
   };
   Plan plan(const http::ServerRequest& req, std::string_view path, std::string_view query);
+  // A read of the local store (counted in the store statistics).
+  Reply read_reply(const KeysRequest& kr);
   Reply event_reply(const store::Event& event, bool no_value_on_success);
   Reply error_reply(const store::Error& error);
+  using WriteResult = store::Result<store::Event>;
+  // The coroutines that wait take their state by value: they start when awaited, after
+  // serve() has returned.
   boost::asio::awaitable<bool> stream(boost::asio::ip::tcp::socket& socket,
-                                      std::shared_ptr<store::Watcher> watcher,
-                                      const WireOptions& wire, const std::string& cors_origin);
+                                      std::shared_ptr<store::Watcher> watcher, WireOptions wire,
+                                      std::string cors_origin);
+  // Proposes `request`, then answers once it is durable and applied.
+  boost::asio::awaitable<bool> answer_write(boost::asio::ip::tcp::socket& socket,
+                                            server::WriteRequest request, bool no_value_on_success,
+                                            WireOptions wire, std::string cors_origin);
+  std::string answer_bytes(const WriteResult& result, bool no_value_on_success,
+                           const WireOptions& wire, std::string cors_origin);
 
   server::Member& member_;
   const std::string cluster_id_hex_;  // the cluster id never changes

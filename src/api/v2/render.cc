@@ -11,6 +11,15 @@ namespace {
 
 void append_uint(std::string& out, uint64_t v) { out += std::to_string(v); }
 
+// A guess at a node's JSON size (enough for a plain file without escapes or TTL), so that an
+// answer is usually rendered into one allocation.
+size_t node_bytes_hint(const store::NodeView& node) {
+  size_t bytes = 96 + node.key.size() + (node.value ? node.value->size() : 0);
+  if (node.expiration) bytes += 64;
+  for (const auto& child : node.nodes) bytes += node_bytes_hint(child);
+  return bytes;
+}
+
 }  // namespace
 
 std::string rfc3339_nano(base::WallTime t) {
@@ -101,7 +110,10 @@ void append_node(std::string& out, const store::NodeView& node, base::WallTime n
 }
 
 std::string render_event(const store::Event& event, base::WallTime now) {
-  std::string out = "{\"action\":\"";
+  std::string out;
+  out.reserve(32 + node_bytes_hint(event.node) +
+              (event.prev_node ? node_bytes_hint(*event.prev_node) : 0));
+  out += "{\"action\":\"";
   out += store::action_name(event.action);
   out += "\",\"node\":";
   append_node(out, event.node, now);

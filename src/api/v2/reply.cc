@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 namespace etcdpp::api::v2 {
 
@@ -70,8 +71,13 @@ void append_connection(std::string& out, const WireOptions& options) {
 }  // namespace
 
 std::string serialize_reply(const Reply& reply, const WireOptions& options) {
+  // Room for the whole answer at once: the head's fixed parts, every field, the body.
+  size_t head_bytes = 160 + (options.date ? options.date->size() : 0) +
+                      reply.sniffed_content_type.size() +
+                      (reply.cors_origin.empty() ? 0 : 160 + reply.cors_origin.size());
+  for (const auto& [name, value] : reply.headers) head_bytes += name.size() + value.size() + 4;
   std::string out;
-  out.reserve(256 + reply.body.size());
+  out.reserve(head_bytes + (options.head ? 0 : reply.body.size()));
   append_head(out, reply, options);
   // Go sends no Content-Length for 204/304, nor for an empty answer to HEAD.
   bool no_length =
@@ -123,7 +129,8 @@ Reply sniffed_text(unsigned status, std::string body) {
 Reply json_reply(unsigned status, std::string body) {
   Reply r;
   r.status = status;
-  r.headers = {{"Content-Type", "application/json"}};
+  r.headers.reserve(5);  // room for a keys answer's fields: one allocation
+  r.headers.emplace_back("Content-Type", "application/json");
   r.body = std::move(body);
   return r;
 }
