@@ -1,7 +1,8 @@
 """Fixtures for process-level tests: real etcd 3.4 members and etcdpp proxies on 127.0.0.1.
 
-Every process a test starts is tracked by PID and stopped by PID at the end. Ports come from
-the kernel (bind to port 0, never the same one twice: tools/ports.py). Every wait loop is bounded in time.
+Every process a test starts is tracked by PID and stopped by PID at the end. Ports are free
+ones below the kernel's ephemeral range, never the same one twice (tools/ports.py). Every wait
+loop is bounded in time.
 """
 import json
 import os
