@@ -1,12 +1,16 @@
-// Fuzzes the v2 keys request path end to end, minus the sockets: request parsing (query, form
-// body, flags and their errors), the write it becomes, applying it to a store, and rendering
-// the answer. Input: method, path, query, content type and body separated by '\n'.
+// Fuzzes the v2 keys request path end to end, minus the sockets: the request target's checks
+// and redirect (Go's server and ServeMux), request parsing (query, form body, flags and their
+// errors), the write it becomes, applying it to a store, and rendering the answer. Input:
+// method, path, query, content type and body separated by '\n'.
 #include "api/v2/keys_request.h"
 #include "api/v2/render.h"
+#include "http/go_request.h"
+#include "http/path.h"
 #include "server/write_request.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string_view>
 
@@ -29,6 +33,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view query = next_field(in);
   std::string_view content_type = next_field(in);
   std::string_view body = in;
+
+  // The path line as a request target: a redirect must lead to a path that needs none.
+  std::string_view target = path;
+  target.remove_prefix(8);
+  if (auto t = http::parse_request_target(target);
+      t && t->form != http::RequestTarget::Form::asterisk) {
+    std::string origin(t->raw_path);
+    if (t->has_query) origin += "?" + std::string(t->raw_query);
+    if (auto r = http::mux_redirect(origin); r && http::mux_redirect(r->location)) std::abort();
+  }
   const base::WallTime now{std::chrono::seconds(1'800'000'000)};
 
   // One store across inputs (so that requests meet existing keys), replaced regularly so that

@@ -38,4 +38,35 @@ std::optional<uint64_t> parse_go_uint(std::string_view v) {
   return out;
 }
 
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space,
+                                          std::string& error) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0) {
+        // Go quotes the escape as written: at most the 3 characters from the '%'.
+        std::string_view bad = text.substr(i, 3);
+        error = "invalid URL escape \"" + std::string(bad) + "\"";
+        return std::nullopt;
+      }
+      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace etcdpp::base

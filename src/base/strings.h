@@ -20,4 +20,10 @@ std::optional<bool> parse_go_bool(std::string_view v);
 // strconv.ParseUint(v, 10, 64): decimal digits only; nullopt when empty, signed or too big.
 std::optional<uint64_t> parse_go_uint(std::string_view v);
 
+// Percent-decoding as Go's url package does (`%XX` with two hex digits; `plus_is_space` for
+// query and form components, not for paths). nullopt on a malformed escape, with Go's message
+// in `error` (`invalid URL escape "%zz"`).
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space,
+                                          std::string& error);
+
 }  // namespace etcdpp::base

@@ -8,6 +8,8 @@
 #include <boost/beast/http.hpp>
 
 #include "base/log.h"
+#include "http/go_request.h"
+#include "http/headers.h"
 #include "http/lazy_deadline.h"
 #include "http/message_io.h"
 
@@ -29,6 +31,12 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr size_t kFirstReadBytes = 1024;
+
+// The Date of the answers the server gives itself (each event-loop thread formats its own).
+const std::string& server_date() {
+  thread_local DateCache cache;
+  return cache.at(std::chrono::system_clock::now());
+}
 
 bool is_quiet_close(const boost::system::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
@@ -176,7 +184,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
     // Once a request has started, all of it must arrive in time (slow clients).
     state->deadline.arm(limits.request_timeout, sock);
     co_await read_parsed(sock, buffer, parser, ReadUntil::header, ec);
-    if (!ec && parser.get()[bhttp::field::expect] == "100-continue" && !parser.is_done()) {
+    if (!ec && !parser.is_done() && expects_continue(parser.get()[bhttp::field::expect])) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       co_await write_all(sock, asio::buffer(kContinue), ec);
     }
@@ -193,19 +201,18 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
       break;
     }
     ServerRequest req = parser.release();
-    if (req.version() == 11 && req.count(bhttp::field::host) == 0) {
-      // Go's server refuses an HTTP/1.1 request without Host before any handler runs.
-      auto bytes = std::make_unique<std::string>(
-          go_request_error("400 Bad Request: missing required Host header"));
-      co_await write_all(sock, asio::buffer(*bytes), ec);
-      break;
+    // Go's server answers some requests itself before any handler runs.
+    std::optional<ImmediateAnswer> now = go_server_checks(req, server_date());
+    if (!now) {
+      // A long poll may stay idle for hours: it should hold neither a read buffer nor a timer
+      // wait (the lazy deadline would otherwise keep one for a request timeout) meanwhile.
+      bool long_poll = handler.is_long_poll(req);
+      if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || long_poll)) {
+        buffer.shrink_to_fit();
+      }
+      if (long_poll) state->deadline.disarm_and_release();
+      now = handler.answer_now(req, client_ip);
     }
-    // A long poll may stay idle for hours: it should hold neither a read buffer nor a timer
-    // wait (the lazy deadline would otherwise keep one for a request timeout) meanwhile.
-    bool long_poll = handler.is_long_poll(req);
-    if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || long_poll)) buffer.shrink_to_fit();
-    if (long_poll) state->deadline.disarm_and_release();
-    std::optional<ImmediateAnswer> now = handler.answer_now(req, client_ip);
     if (now) {
       size_t sent = send_now(sock, asio::buffer(now->bytes), ec);
       if (!ec && sent < now->bytes.size()) {

@@ -53,11 +53,14 @@ StringResponse method_not_allowed(ProxyContext& ctx) {
 
 StringResponse options_response(ProxyContext& ctx) { return make(ctx, 200, "", "", true); }
 
-StringResponse moved_permanently(ProxyContext& ctx, const std::string& location, bool is_get) {
-  std::string body;
-  if (is_get) body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
-  auto res = make(ctx, 301, is_get ? "text/html; charset=utf-8" : "", std::move(body), false);
-  res.set(bhttp::field::location, location);
+StringResponse moved_permanently(ProxyContext& ctx, http::MuxRedirect redirect,
+                                 bhttp::verb method) {
+  // http.Redirect: an HTML body for GET, its Content-Type for GET and HEAD.
+  bool get = method == bhttp::verb::get;
+  bool html = get || method == bhttp::verb::head;
+  auto res = make(ctx, 301, html ? "text/html; charset=utf-8" : "",
+                  get ? std::move(redirect.html_body) : std::string(), false);
+  res.set(bhttp::field::location, redirect.location);
   return res;
 }
 

@@ -2,6 +2,7 @@
 // Responses the proxy generates itself. Bodies and headers follow etcd 3.4's proxy
 // (spec/proxy.md §8): JSON {"message":"..."} without trailing newline, CORS headers first in
 // read-write mode, then Content-Type, Date, Content-Length (Go's header order).
+#include "http/path.h"
 #include "proxy/context.h"
 
 #include <boost/beast/http/message.hpp>
@@ -23,7 +24,8 @@ StringResponse method_not_allowed(ProxyContext& ctx);
 // OPTIONS answered locally with the CORS headers.
 StringResponse options_response(ProxyContext& ctx);
 // 301 to the cleaned path.
-StringResponse moved_permanently(ProxyContext& ctx, const std::string& location, bool is_get);
+StringResponse moved_permanently(ProxyContext& ctx, http::MuxRedirect redirect,
+                                 boost::beast::http::verb method);
 // text/plain; charset=utf-8 body (Go's http.Error style).
 StringResponse plain_text(ProxyContext& ctx, unsigned status, std::string body);
 // GET /v2/config/local/proxy: {"endpoints":[...]}\n

@@ -71,17 +71,18 @@ std::unique_ptr<StringResponse> Session::local_answer(ClientRequest& req,
 std::optional<StringResponse> Session::local_answer_value(ClientRequest& req,
                                                           const std::string& client_ip) {
   std::string_view target = req.target();
-  if (target.empty() || target.front() != '/') return plain_text(ctx_, 400, "400 Bad Request");
+  // An empty path ("" or "?query", from an absolute-form "http://host") is redirected to "/".
+  if (!target.empty() && target.front() != '/' && target.front() != '?') {
+    return plain_text(ctx_, 400, "400 Bad Request");
+  }
   std::string_view path = target.substr(0, target.find('?'));
-  std::string_view query =
-      path.size() < target.size() ? target.substr(path.size()) : std::string_view{};
   bool is_get = req.method() == bhttp::verb::get;
 
   // /metrics is outside the read-only wrapper, as in etcd.
   if (path == "/metrics") return metrics_response(ctx_);
   if (ctx_.config.readonly && !is_get) return readonly_rejection(ctx_);
-  if (!http::is_clean_path(path)) {
-    return moved_permanently(ctx_, http::clean_path(path) + std::string(query), is_get);
+  if (auto redirect = http::mux_redirect(target)) {
+    return moved_permanently(ctx_, std::move(*redirect), req.method());
   }
   if (path == "/v2/config/local/proxy") {
     return is_get ? config_response(ctx_) : method_not_allowed(ctx_);

@@ -41,6 +41,20 @@ def http(method, url, body=None, headers=None, timeout=5):
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read().decode()
 
 
+def raw_until_close(port, request):
+    """Sends raw request bytes on a new connection (an HTTP/1.1 request asks for the connection
+    to close) and returns every byte answered until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
+                  if b"HTTP/1.1" in request else request)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
 def wait_until(predicate, timeout=10.0, interval=0.05, what="condition"):
     deadline = time.monotonic() + timeout
     last = None

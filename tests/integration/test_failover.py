@@ -4,7 +4,7 @@ import os
 import socket
 import time
 
-from conftest import ETCD_BIN, EtcdCluster, Proxy, free_port, http, wait_until
+from conftest import ETCD_BIN, EtcdCluster, Proxy, free_port, http, raw_until_close, wait_until
 
 
 def raw(port, request, timeout=5):
@@ -253,19 +253,24 @@ RAW_REQUESTS = [
     b"GET /nonexistent HTTP/1.1\r\nHost: x\r\n\r\n",
     b"GET\r\n\r\n",
     b"GET /v2/keys/raw HTTP/1.1\r\nUser-Agent: no-host\r\n\r\n",
+    # What Go's server and ServeMux do before any handler: the redirect is decided on the
+    # percent-decoded path, its Location escaped as Go escapes it.
+    b"GET /v2/keys/a%2F%2Fraw HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /v2/keys/%2e%2e/keys/raw HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"HEAD /v2//keys/raw? HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /v2//keys/\xc3\xbc%20b?x=1&y=\xc3\xbc HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /v2//%3F%23%25%22'<> HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /v2/keys/a%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET http://h:1/v2/keys/raw HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET http://h:1?a=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET http://h:1a/v2/keys/raw HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /v2/keys/raw HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+    b"GET /v2/keys/raw HTTP/1.1\r\nHost: a b\r\n\r\n",
+    b"GET /v2/keys/raw HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n",
+    b"POST /v2/keys/te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
 ]
-
-
-def raw_until_close(port, request):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
-                  if b"HTTP/1.1" in request else request)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
 
 
 def test_raw_responses_identical_to_etcd_proxy(started, tmp_path):

@@ -8,6 +8,7 @@
 #include "api/v2/form.h"
 #include "api/v2/render.h"
 #include "base/json_string.h"
+#include "base/strings.h"
 #include "http/headers.h"
 #include "http/message_io.h"
 #include "http/path.h"
@@ -114,7 +115,8 @@ ClientApi::Route ClientApi::route(const http::ServerRequest& req) {
   r.wire.head = req.method() == bhttp::verb::head;
   r.wire.date = &date();
   std::string_view target = req.target();
-  if (target.empty() || target.front() != '/') {
+  // An empty path ("" or "?query", from an absolute-form "http://host") is redirected to "/".
+  if (!target.empty() && target.front() != '/' && target.front() != '?') {
     r.kind = Route::Kind::raw;
     r.raw = http::go_request_error("400 Bad Request");
     return r;
@@ -123,7 +125,7 @@ ClientApi::Route ClientApi::route(const http::ServerRequest& req) {
   r.query =
       raw_path.size() < target.size() ? target.substr(raw_path.size() + 1) : std::string_view{};
   std::string error;
-  auto decoded = percent_decode(raw_path, false, error);
+  auto decoded = base::percent_decode(raw_path, false, error);
   if (!decoded) {
     // Go's server cannot parse such a request line.
     r.kind = Route::Kind::raw;
@@ -159,15 +161,14 @@ ClientApi::Route ClientApi::route(const http::ServerRequest& req) {
     r.reply.cors_origin = r.cors;
     return r;
   }
-  if (!http::is_clean_path(raw_path)) {
-    std::string location = http::clean_path(raw_path);
-    if (raw_path.size() < target.size()) location += target.substr(raw_path.size());
+  if (auto redirect = http::mux_redirect(target)) {
     r.reply.status = 301;
-    r.reply.set("Location", location);
-    if (req.method() == bhttp::verb::get) {
+    r.reply.set("Location", redirect->location);
+    // http.Redirect: an HTML body for GET, its Content-Type for GET and HEAD.
+    if (req.method() == bhttp::verb::get || req.method() == bhttp::verb::head) {
       r.reply.set("Content-Type", "text/html; charset=utf-8");
-      r.reply.body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
     }
+    if (req.method() == bhttp::verb::get) r.reply.body = std::move(redirect->html_body);
     r.reply.cors_origin = r.cors;
     return r;
   }

@@ -23,8 +23,4 @@ class Form {
   std::vector<std::pair<std::string, std::string>> pairs_;
 };
 
-// Percent-decoding; `plus_is_space` for query/form components (not for paths).
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space,
-                                          std::string& error);
-
 }  // namespace etcdpp::api::v2

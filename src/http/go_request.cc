@@ -1,0 +1,192 @@
+#include "http/go_request.h"
+
+#include "base/strings.h"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+
+namespace etcdpp::http {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// Go's url.unescape in path mode accepts '%' only before two hex digits.
+bool valid_escapes(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') continue;
+    if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
+    i += 2;
+  }
+  return true;
+}
+
+// Go's url.parseHost, reduced to what makes it fail: an unclosed IPv6 literal, a port that is
+// not all digits, a malformed %-escape.
+bool valid_host(std::string_view host) {
+  if (!valid_escapes(host)) return false;
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    std::string_view after = host.substr(close + 1);
+    if (after.empty()) return true;
+    if (after.front() != ':') return false;
+    host = after;
+  }
+  size_t colon = host.rfind(':');
+  if (colon == std::string_view::npos) return true;
+  for (char c : host.substr(colon + 1)) {
+    if (!is_digit(c)) return false;
+  }
+  return true;
+}
+
+// httpguts.ValidHostHeader: the bytes a Host header may hold.
+bool valid_host_header(std::string_view h) {
+  static constexpr std::string_view kOther = "!$%&'()*+,-.:;=[]_~";
+  for (char c : h) {
+    if (is_alpha(c) || is_digit(c) || kOther.find(c) != std::string_view::npos) continue;
+    return false;
+  }
+  return true;
+}
+
+std::string status_line(const ServerRequest& req, std::string_view status) {
+  std::string out = req.version() >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  out += status;
+  out += "\r\n";
+  return out;
+}
+
+}  // namespace
+
+std::optional<RequestTarget> parse_request_target(std::string_view target) {
+  RequestTarget t;
+  for (char c : target) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return std::nullopt;
+  }
+  if (target.empty()) return std::nullopt;
+  if (target == "*") {
+    t.form = RequestTarget::Form::asterisk;
+    return t;
+  }
+  // url.getScheme: letters, then letters, digits, '+', '-' or '.', then ':'.
+  std::string_view rest = target;
+  bool has_scheme = false;
+  for (size_t i = 0; i < target.size(); ++i) {
+    char c = target[i];
+    if (is_alpha(c)) continue;
+    if ((is_digit(c) || c == '+' || c == '-' || c == '.') && i > 0) continue;
+    if (c == ':') {
+      if (i == 0) return std::nullopt;  // "missing protocol scheme"
+      has_scheme = true;
+      rest = target.substr(i + 1);
+    }
+    break;
+  }
+  if (size_t q = rest.find('?'); q != std::string_view::npos) {
+    t.has_query = true;
+    t.raw_query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (!has_scheme) {
+    if (rest.empty() || rest.front() != '/') return std::nullopt;  // "invalid URI for request"
+  } else {
+    t.form = RequestTarget::Form::absolute;
+    if (rest.empty() || rest.front() != '/') return t;  // "scheme:opaque": no path
+    if (rest.substr(0, 2) == "//") {
+      std::string_view authority = rest.substr(2);
+      size_t slash = authority.find('/');
+      rest = slash == std::string_view::npos ? std::string_view{} : authority.substr(slash);
+      authority = authority.substr(0, slash);
+      if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+        authority = authority.substr(at + 1);
+      }
+      if (!valid_host(authority)) return std::nullopt;
+      t.host = authority;
+    }
+  }
+  if (!valid_escapes(rest)) return std::nullopt;
+  t.raw_path = rest;
+  return t;
+}
+
+bool expects_continue(std::string_view expect) {
+  // Go's hasToken: the token anywhere, bounded by the ends, spaces, tabs or commas.
+  constexpr std::string_view kToken = "100-continue";
+  auto boundary = [](char c) { return c == ' ' || c == ',' || c == '\t'; };
+  for (size_t at = 0; at + kToken.size() <= expect.size(); ++at) {
+    if (at > 0 && !boundary(expect[at - 1])) continue;
+    size_t end = at + kToken.size();
+    if (end != expect.size() && !boundary(expect[end])) continue;
+    if (boost::beast::iequals(expect.substr(at, kToken.size()), kToken)) return true;
+  }
+  return false;
+}
+
+std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, const std::string& date) {
+  auto target = parse_request_target(req.target());
+  if (!target) return ImmediateAnswer{go_request_error("400 Bad Request"), false};
+  size_t hosts = req.count(bhttp::field::host);
+  if (hosts > 1) return ImmediateAnswer{go_request_error("400 Bad Request"), false};
+  if (req.version() >= 11) {
+    // Go reads exactly one Transfer-Encoding, "chunked"; anything else is refused (HTTP/1.0
+    // requests have theirs ignored).
+    size_t encodings = req.count(bhttp::field::transfer_encoding);
+    if (encodings > 1 ||
+        (encodings == 1 && !boost::beast::iequals(
+                               base::trim_blanks(req[bhttp::field::transfer_encoding]), "chunked"))) {
+      return ImmediateAnswer{
+          "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Connection: close\r\n\r\nUnsupported transfer encoding",
+          false};
+    }
+  }
+  if (hosts == 0 && req.version() >= 11) {
+    return ImmediateAnswer{go_request_error("400 Bad Request: missing required Host header"),
+                           false};
+  }
+  if (hosts == 1 && !valid_host_header(req[bhttp::field::host])) {
+    return ImmediateAnswer{go_request_error("400 Bad Request: malformed Host header"), false};
+  }
+  if (auto expect = req.find(bhttp::field::expect);
+      expect != req.end() && !expect->value().empty() && !expects_continue(expect->value())) {
+    // An expectation Go does not know (it handles only 100-continue).
+    return ImmediateAnswer{status_line(req, "417 Expectation Failed") +
+                               "Connection: close\r\nDate: " + date +
+                               "\r\nContent-Length: 0\r\n\r\n",
+                           false};
+  }
+  if (target->form == RequestTarget::Form::asterisk) {
+    if (req.method() == bhttp::verb::options) {
+      // The server's own answer (globalOptionsHandler); the connection stays usable.
+      bool keep = req.keep_alive();
+      std::string out = status_line(req, "200 OK") + "Content-Length: 0\r\nDate: " + date + "\r\n";
+      if (!keep && req.version() >= 11) out += "Connection: close\r\n";
+      out += "\r\n";
+      return ImmediateAnswer{std::move(out), keep};
+    }
+    // ServeMux refuses "*" for every other method and closes.
+    std::string out = status_line(req, "400 Bad Request");
+    if (req.version() >= 11) out += "Connection: close\r\n";
+    out += "Date: " + date + "\r\nContent-Length: 0\r\n\r\n";
+    return ImmediateAnswer{std::move(out), false};
+  }
+  if (target->form == RequestTarget::Form::absolute) {
+    // Served as its path; the URL's host is the request's host (Go ignores the Host line).
+    std::string origin(target->raw_path);
+    if (target->has_query) {
+      origin += '?';
+      origin += target->raw_query;
+    }
+    if (!target->host.empty()) req.set(bhttp::field::host, target->host);
+    req.target(origin);
+  }
+  return std::nullopt;
+}
+
+}  // namespace etcdpp::http
