@@ -1,16 +1,18 @@
-// Fuzzes the v2 keys request path end to end, minus the sockets: the request target's checks
-// and redirect (Go's server and ServeMux), request parsing (query, form body, flags and their
-// errors), the write it becomes, applying it to a store, and rendering the answer. Input:
-// method, path, query, content type and body separated by '\n'.
+// Fuzzes the v2 keys request path end to end, minus the sockets: bare-LF request heads, the
+// request target's checks and redirect (Go's server and ServeMux), request parsing (query, form
+// body, flags and their errors), the write it becomes, applying it to a store, and rendering
+// the answer. Input: method, path, query, content type and body separated by '\n'.
 #include "api/v2/keys_request.h"
 #include "api/v2/render.h"
 #include "http/go_request.h"
+#include "http/line_endings.h"
 #include "http/path.h"
 #include "server/write_request.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string_view>
 
@@ -28,6 +30,14 @@ std::string_view next_field(std::string_view& in) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace etcdpp;
   std::string_view in(reinterpret_cast<const char*>(data), size);
+  {
+    // The whole input as the start of a request head with bare-LF line endings.
+    boost::beast::flat_buffer buffer;
+    auto out = buffer.prepare(size);
+    if (size > 0) std::memcpy(out.data(), data, size);
+    buffer.commit(size);
+    (void)http::normalise_head_line_endings(buffer, 4096);
+  }
   std::string_view method = next_field(in);
   std::string path = "/v2/keys" + std::string(next_field(in));
   std::string_view query = next_field(in);

@@ -138,8 +138,9 @@ std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, const std::s
     // requests have theirs ignored).
     size_t encodings = req.count(bhttp::field::transfer_encoding);
     if (encodings > 1 ||
-        (encodings == 1 && !boost::beast::iequals(
-                               base::trim_blanks(req[bhttp::field::transfer_encoding]), "chunked"))) {
+        (encodings == 1 &&
+         !boost::beast::iequals(base::trim_blanks(req[bhttp::field::transfer_encoding]),
+                                "chunked"))) {
       return ImmediateAnswer{
           "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\n"
           "Connection: close\r\n\r\nUnsupported transfer encoding",

@@ -23,6 +23,8 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "http/line_endings.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <string>
@@ -30,6 +32,9 @@
 namespace etcdpp::http {
 
 enum class ReadUntil { header, message };
+
+// The longest request head written with bare LFs that is rewritten (see line_endings.h).
+inline constexpr size_t kBareLfHeadMaxBytes = 16 * 1024;
 
 // Bytes asked of the kernel per read: enough for a whole typical message in one system call.
 inline constexpr size_t kMessageReadBytes = 4096;
@@ -48,7 +53,15 @@ boost::asio::awaitable<void> read_parsed(Stream& stream, boost::beast::flat_buff
     return until == ReadUntil::header ? parser.is_header_done() : parser.is_done();
   };
   while (!done()) {
-    if (buffer.size() > 0) {
+    bool read_more = false;
+    if constexpr (isRequest) {
+      // A head with bare-LF line endings gets CRLFs before the parser sees it (as Go reads it).
+      if (buffer.size() > 0 && !parser.is_header_done()) {
+        read_more =
+            normalise_head_line_endings(buffer, kBareLfHeadMaxBytes) == HeadLineEndings::incomplete;
+      }
+    }
+    if (buffer.size() > 0 && !read_more) {
       size_t used = parser.put(buffer.data(), ec);
       buffer.consume(used);
       if (!ec && used > 0) continue;

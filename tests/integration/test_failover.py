@@ -270,6 +270,8 @@ RAW_REQUESTS = [
     b"GET /v2/keys/raw HTTP/1.1\r\nHost: a b\r\n\r\n",
     b"GET /v2/keys/raw HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n",
     b"POST /v2/keys/te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+    b"GET /v2/keys/raw HTTP/1.0\n\n",
+    b"GET /v2/keys/raw HTTP/1.1\nHost: x\nConnection: close\n\n",
 ]
 
 

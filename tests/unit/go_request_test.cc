@@ -1,9 +1,12 @@
 // Go's request checks (http/go_request.h) and ServeMux redirects (http/path.h), with the
 // answers etcd 3.4 (Go 1.19) gives for the same requests.
 #include "http/go_request.h"
+#include "http/line_endings.h"
 #include "http/path.h"
 
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 namespace etcdpp::http {
 namespace {
@@ -219,6 +222,39 @@ TEST(MuxRedirectTest, LocationAndBodyAsGoWritesThem) {
   EXPECT_EQ(mux_redirect("?a=1")->location, "/?a=1");
   EXPECT_EQ(mux_redirect("")->location, "/");
   EXPECT_EQ(mux_redirect("/v2//keys/")->location, "/v2/keys/");
+}
+
+std::string normalised(std::string_view in, HeadLineEndings expect) {
+  boost::beast::flat_buffer buffer;
+  auto out = buffer.prepare(in.size());
+  std::memcpy(out.data(), in.data(), in.size());
+  buffer.commit(in.size());
+  EXPECT_EQ(normalise_head_line_endings(buffer, 64), expect) << in;
+  auto data = buffer.data();
+  return std::string(static_cast<const char*>(data.data()), data.size());
+}
+
+TEST(HeadLineEndingsTest, CrlfHeadsAreLeftAlone) {
+  EXPECT_EQ(normalised("GET / HTTP/1.1\r\nHost: x\r\n\r\n", HeadLineEndings::crlf),
+            "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(normalised("GET / HTTP/1.1", HeadLineEndings::crlf), "GET / HTTP/1.1");
+}
+
+TEST(HeadLineEndingsTest, BareLfHeadRewrittenBodyKept) {
+  EXPECT_EQ(normalised("GET /version HTTP/1.0\n\n", HeadLineEndings::rewritten),
+            "GET /version HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(normalised("PUT /a HTTP/1.1\nHost: x\r\nContent-Length: 3\n\na\nb",
+                       HeadLineEndings::rewritten),
+            "PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\na\nb");
+  EXPECT_EQ(normalised("GET / HTTP/1.1\nHost: x\r\n\r\nGET", HeadLineEndings::rewritten),
+            "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET");
+}
+
+TEST(HeadLineEndingsTest, IncompleteUntilTheEmptyLineThenGivenUpPastTheLimit) {
+  EXPECT_EQ(normalised("GET / HTTP/1.1\nHost: x\n", HeadLineEndings::incomplete),
+            "GET / HTTP/1.1\nHost: x\n");
+  std::string long_head = "GET / HTTP/1.1\nX: " + std::string(100, 'a') + "\n";
+  EXPECT_EQ(normalised(long_head, HeadLineEndings::crlf), long_head);
 }
 
 }  // namespace
