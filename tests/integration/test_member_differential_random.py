@@ -1,6 +1,8 @@
-"""Randomised differential test: random sequences of v2 keys requests (random keys, methods,
+"""Randomised differential tests: random sequences of v2 keys requests (random keys, methods,
 parameters — valid and invalid —, query or form bodies, content types) sent to etcd 3.4 and to
-etcdpp; every answer must match after the normalisation of test_member_differential.
+etcdpp; every answer must match after the normalisation of test_member_differential. Members
+are compared directly, and proxies each in front of its own etcd member (etcd's proxy and
+etcdpp's): the proxies' own answers (redirects, OPTIONS) and everything they relay.
 
 Fixed seeds, so a failure reproduces; indexes the sequences write into their own requests
 (prevIndex=<n>) or that appear in a Location or a compare-failed cause are absolute and differ
@@ -12,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
+from conftest import ETCD_BIN, EtcdCluster, Proxy
 from test_member_differential import http, normalise, store_index
 
 SEEDS = range(1, 11)
@@ -97,14 +100,43 @@ def masked(result):
     return text.replace("'zero'", "'pre'")
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_random_sequences_same_as_etcd(etcd1, etcdpp1, seed):
+def compare(seed, sequences, etcd_url, etcdpp_url):
     gen = Generator(seed)
-    for i in range(SEQUENCES_PER_SEED):
+    for i in range(sequences):
         steps = gen.sequence()
         prefix = f"rnd{seed}x{i}"
-        want = run(etcd1.client_url, prefix, steps)
-        got = run(etcdpp1.client_url, prefix, steps)
+        want = run(etcd_url, prefix, steps)
+        got = run(etcdpp_url, prefix, steps)
         for n, (w, g) in enumerate(zip(want, got)):
             assert masked(g) == masked(w), (
                 f"sequence {i} step {n} {steps[n]}:\n etcd:   {w}\n etcdpp: {g}")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_sequences_same_as_etcd(etcd1, etcdpp1, seed):
+    compare(seed, SEQUENCES_PER_SEED, etcd1.client_url, etcdpp1.client_url)
+
+
+@pytest.fixture(scope="module")
+def proxies(tmp_path_factory):
+    """etcd's proxy and etcdpp's, each in front of its own single etcd member."""
+    tmp = tmp_path_factory.mktemp("proxies")
+    things = []
+    try:
+        for name, binary in (("etcd-proxy", ETCD_BIN), ("etcdpp-proxy", None)):
+            cluster = EtcdCluster(tmp, 1, prefix=f"{name}-m").start()
+            things.append(cluster)
+            proxy = Proxy(tmp, name=name, binary=binary, initial_cluster=cluster.initial_cluster)
+            things.append(proxy)
+            proxy.wait_listening()
+        things[-1].wait_endpoints(1)
+        yield things[1].url, things[3].url
+    finally:
+        for thing in reversed(things):
+            thing.stop()
+
+
+@pytest.mark.parametrize("seed", range(101, 104))
+def test_random_sequences_through_proxies_same_as_etcd(proxies, seed):
+    etcd_proxy, etcdpp_proxy = proxies
+    compare(seed, SEQUENCES_PER_SEED, etcd_proxy, etcdpp_proxy)
