@@ -1,4 +1,5 @@
 #include "cmd/flags.h"
+#include "cmd/flag_table.h"
 #include "discovery/initial_cluster.h"
 
 #include <gtest/gtest.h>
@@ -123,6 +124,102 @@ TEST(FlagsTest, UnsupportedFlagsAreRejected) {
   auto d = parse({"--discovery-srv", "example.com"});
   EXPECT_EQ(d.exit_code, 2);
   EXPECT_NE(d.err.find("DNS SRV discovery is not supported yet"), std::string::npos);
+}
+
+// Every flag `etcd --help` of etcd 3.4.23 lists is known: honoured, accepted without effect
+// (with a warning), or refused with a reason — never "flag provided but not defined".
+TEST(FlagsTest, EveryFlagOfEtcd34IsKnown) {
+  for (std::string_view name : {
+           "advertise-client-urls",
+           "auth-token",
+           "auth-token-ttl",
+           "auto-compaction-mode",
+           "auto-compaction-retention",
+           "auto-tls",
+           "backend-batch-interval",
+           "backend-batch-limit",
+           "bcrypt-cost",
+           "cert-file",
+           "cipher-suites",
+           "client-cert-allowed-hostname",
+           "client-cert-auth",
+           "client-crl-file",
+           "cors",
+           "data-dir",
+           "debug",
+           "discovery",
+           "discovery-fallback",
+           "discovery-proxy",
+           "discovery-srv",
+           "discovery-srv-name",
+           "election-timeout",
+           "enable-pprof",
+           "enable-v2",
+           "experimental-backend-bbolt-freelist-type",
+           "experimental-compaction-batch-limit",
+           "experimental-corrupt-check-time",
+           "experimental-enable-lease-checkpoint",
+           "experimental-enable-v2v3",
+           "experimental-initial-corrupt-check",
+           "experimental-peer-skip-client-san-verification",
+           "experimental-warning-apply-duration",
+           "experimental-watch-progress-notify-interval",
+           "force-new-cluster",
+           "grpc-keepalive-interval",
+           "grpc-keepalive-min-time",
+           "grpc-keepalive-timeout",
+           "heartbeat-interval",
+           "host-whitelist",
+           "initial-advertise-peer-urls",
+           "initial-cluster",
+           "initial-cluster-state",
+           "initial-cluster-token",
+           "initial-election-tick-advance",
+           "key-file",
+           "listen-client-urls",
+           "listen-metrics-urls",
+           "listen-peer-urls",
+           "log-level",
+           "log-outputs",
+           "log-package-levels",
+           "logger",
+           "max-concurrent-streams",
+           "max-request-bytes",
+           "max-snapshots",
+           "max-txn-ops",
+           "max-wals",
+           "metrics",
+           "name",
+           "peer-auto-tls",
+           "peer-cert-allowed-cn",
+           "peer-cert-allowed-hostname",
+           "peer-cert-file",
+           "peer-client-cert-auth",
+           "peer-crl-file",
+           "peer-key-file",
+           "peer-trusted-ca-file",
+           "pre-vote",
+           "proxy",
+           "proxy-dial-timeout",
+           "proxy-failure-wait",
+           "proxy-read-timeout",
+           "proxy-refresh-interval",
+           "proxy-write-timeout",
+           "quota-backend-bytes",
+           "snapshot-count",
+           "strict-reconfig-check",
+           "trusted-ca-file",
+           "wal-dir",
+       }) {
+    EXPECT_NE(find_flag(name), nullptr) << name;
+  }
+  auto v2v3 = parse({"--experimental-enable-v2v3", "/v2"});
+  EXPECT_EQ(v2v3.exit_code, 2);
+  EXPECT_NE(v2v3.err.find("no v3 backend"), std::string::npos);
+  auto streams = parse({"--max-concurrent-streams", "10"});
+  ASSERT_EQ(streams.exit_code, -1) << streams.err;
+  ASSERT_EQ(streams.warnings.size(), 1u);
+  EXPECT_NE(streams.warnings[0].find("v2 API only"), std::string::npos);
 }
 
 TEST(FlagsTest, DiscoveryFlags) {
