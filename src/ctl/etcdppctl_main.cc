@@ -205,7 +205,9 @@ int main(int argc, char** argv) {
     if (name == "discovery-srv" || name == "D" || name == "insecure-discovery" ||
         name == "cert-file" || name == "key-file" || name == "ca-file" || name == "username" ||
         name == "u") {
-      std::cerr << "etcdppctl: --" << name << " is not supported yet\n";
+      // Named as given: "-D", "--discovery-srv".
+      std::cerr << "etcdppctl: " << (name.size() == 1 ? "-" : "--") << name
+                << " is not supported yet\n";
       return kExitError;
     }
     auto v = value();
