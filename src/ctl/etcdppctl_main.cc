@@ -239,6 +239,12 @@ int main(int argc, char** argv) {
   std::string command = args[i++];
   // Help pages need no cluster: answered before anything is sent.
   if (auto code = answer_help(command, args, i)) return *code;
+  if (command == "user" || command == "role" || command == "auth") {
+    // etcdctl's v2 authentication commands: known, but etcdpp has no v2 auth to drive.
+    std::cerr << "etcdppctl: the " << command
+              << " command is not supported yet: etcdpp has no v2 authentication\n";
+    return kExitError;
+  }
   const auto* flags = command_flags(command);
   if (!flags) {
     std::cerr << no_help_topic(command);
