@@ -5,8 +5,8 @@
 #include "api/v2/keys_request.h"
 #include "api/v2/render.h"
 #include "http/go_request.h"
-#include "http/line_endings.h"
 #include "http/path.h"
+#include "http/request_head.h"
 #include "server/write_request.h"
 
 #include <cstddef>
@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto out = buffer.prepare(size);
     if (size > 0) std::memcpy(out.data(), data, size);
     buffer.commit(size);
-    (void)http::normalise_head_line_endings(buffer, 4096);
+    (void)http::prepare_request_head(buffer, 4096);
+    (void)http::go_head_refusal(in);
   }
   std::string_view method = next_field(in);
   std::string path = "/v2/keys" + std::string(next_field(in));

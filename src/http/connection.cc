@@ -196,6 +196,14 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
       if (is_quiet_close(ec)) break;
       // Too large, too slow or malformed: answer once, then close.
       auto bytes = std::make_unique<std::string>(handler.unreadable(ec));
+      if (!parser.is_header_done() && *bytes == go_request_error("400 Bad Request")) {
+        // Where Go names what is wrong with the head, say it as Go does.
+        auto head = buffer.data();
+        if (auto refusal = go_head_refusal(
+                std::string_view(static_cast<const char*>(head.data()), head.size()))) {
+          *bytes = std::move(*refusal);
+        }
+      }
       co_await write_all(sock, asio::buffer(*bytes), ec);
       if (!ec) co_await linger(state);
       break;

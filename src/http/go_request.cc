@@ -5,6 +5,10 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace etcdpp::http {
 
 namespace bhttp = boost::beast::http;
@@ -53,6 +57,42 @@ bool valid_host_header(std::string_view h) {
     return false;
   }
   return true;
+}
+
+// httpguts.ValidHeaderFieldName: a token.
+bool is_token(std::string_view s) {
+  static constexpr std::string_view kOther = "!#$%&'*+-.^_`|~";
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (is_alpha(c) || is_digit(c) || kOther.find(c) != std::string_view::npos) continue;
+    return false;
+  }
+  return true;
+}
+
+// httpguts.ValidHeaderFieldValue: no control bytes but tabs and spaces.
+bool is_field_value(std::string_view s) {
+  for (char c : s) {
+    auto b = static_cast<unsigned char>(c);
+    if ((b < 0x20 && c != '\t') || b == 0x7f) return false;
+  }
+  return true;
+}
+
+// The lines of a head up to its empty line, each without its CR/LF; nullopt when the empty
+// line is not there yet.
+std::optional<std::vector<std::string_view>> head_lines(std::string_view head) {
+  std::vector<std::string_view> lines;
+  size_t pos = 0;
+  for (;;) {
+    size_t nl = head.find('\n', pos);
+    if (nl == std::string_view::npos) return std::nullopt;
+    std::string_view line = head.substr(pos, nl - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = nl + 1;
+    if (line.empty()) return lines;
+    lines.push_back(line);
+  }
 }
 
 std::string status_line(const ServerRequest& req, std::string_view status) {
@@ -186,6 +226,73 @@ std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, const std::s
     }
     if (!target->host.empty()) req.set(bhttp::field::host, target->host);
     req.target(origin);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> go_head_refusal(std::string_view head) {
+  auto lines = head_lines(head);
+  if (!lines || lines->empty()) return std::nullopt;
+  // The request line: Go's parseRequestLine, validMethod, ParseHTTPVersion, url.ParseRequestURI.
+  std::string_view line = lines->front();
+  size_t sp1 = line.find(' ');
+  size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || !is_token(line.substr(0, sp1))) return std::nullopt;
+  std::string_view proto = line.substr(sp2 + 1);
+  if (proto.size() != 8 || proto.substr(0, 5) != "HTTP/" || proto[6] != '.' ||
+      !is_digit(proto[5]) || !is_digit(proto[7])) {
+    return std::nullopt;
+  }
+  int major = proto[5] - '0';
+  int minor = proto[7] - '0';
+  if (!parse_request_target(line.substr(sp1 + 1, sp2 - sp1 - 1))) return std::nullopt;
+  // The header lines (textproto): continuation lines join the one before; a line without a
+  // colon is malformed; an empty name is skipped.
+  std::vector<std::pair<std::string, std::string>> fields;
+  for (size_t i = 1; i < lines->size(); ++i) {
+    std::string_view l = (*lines)[i];
+    if (l.front() == ' ' || l.front() == '\t') {
+      if (fields.empty()) return std::nullopt;  // "malformed MIME header initial line"
+      fields.back().second += ' ';
+      fields.back().second += base::trim_blanks(l);
+      continue;
+    }
+    size_t colon = l.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;  // "malformed MIME header line"
+    if (colon == 0) continue;
+    fields.emplace_back(std::string(l.substr(0, colon)),
+                        std::string(base::trim_blanks(l.substr(colon + 1))));
+  }
+  auto named = [&](std::string_view name) {
+    std::vector<std::string_view> out;
+    for (const auto& [k, v] : fields) {
+      if (boost::beast::iequals(k, name)) out.push_back(v);
+    }
+    return out;
+  };
+  auto hosts = named("Host");
+  if (hosts.size() > 1) return std::nullopt;  // "too many Host headers"
+  bool at_least_11 = major > 1 || (major == 1 && minor >= 1);
+  if (at_least_11) {
+    auto encodings = named("Transfer-Encoding");
+    if (encodings.size() > 1 ||
+        (encodings.size() == 1 && !boost::beast::iequals(encodings[0], "chunked"))) {
+      return std::string(
+          "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Connection: close\r\n\r\nUnsupported transfer encoding");
+    }
+  }
+  if (major != 1)
+    return go_request_error("505 HTTP Version Not Supported: unsupported protocol version");
+  if (at_least_11 && hosts.empty()) {
+    return go_request_error("400 Bad Request: missing required Host header");
+  }
+  if (hosts.size() == 1 && !valid_host_header(hosts[0])) {
+    return go_request_error("400 Bad Request: malformed Host header");
+  }
+  for (const auto& [k, v] : fields) {
+    if (!is_token(k)) return go_request_error("400 Bad Request: invalid header name");
+    if (!is_field_value(v)) return go_request_error("400 Bad Request: invalid header value");
   }
   return std::nullopt;
 }

@@ -35,4 +35,12 @@ bool expects_continue(std::string_view expect);
 // current Date header value.
 std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, const std::string& date);
 
+// Go's answer to a request head Beast could not parse. `head` is what the read buffer holds
+// from the start of the request (lines ending in CRLF or a bare LF). Returns Go's specific
+// refusal when Go gives one — an unsupported protocol version (505), a Transfer-Encoding other
+// than chunked (501), a missing or malformed Host, an invalid header name or value (400 with
+// the reason) — or nullopt when Go's answer is the plain "400 Bad Request" (or the head is
+// incomplete).
+std::optional<std::string> go_head_refusal(std::string_view head);
+
 }  // namespace etcdpp::http

@@ -12,7 +12,7 @@
 // Error contract: the same codes Beast's operations give — bhttp::error::end_of_stream when
 // the stream ended before any byte of the message, the parser's errors (need_buffer is passed
 // through for buffer_body parsers), the stream's read errors; eof after part of a message is
-// handed to the parser (put_eof), as Beast does.
+// handed to the parser (put_eof), as Beast does. Bytes the parser refused are not consumed.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -23,7 +23,7 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 
-#include "http/line_endings.h"
+#include "http/request_head.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -33,7 +33,7 @@ namespace etcdpp::http {
 
 enum class ReadUntil { header, message };
 
-// The longest request head written with bare LFs that is rewritten (see line_endings.h).
+// The longest request head written with bare LFs that is rewritten (see request_head.h).
 inline constexpr size_t kBareLfHeadMaxBytes = 16 * 1024;
 
 // Bytes asked of the kernel per read: enough for a whole typical message in one system call.
@@ -58,12 +58,15 @@ boost::asio::awaitable<void> read_parsed(Stream& stream, boost::beast::flat_buff
       // A head with bare-LF line endings gets CRLFs before the parser sees it (as Go reads it).
       if (buffer.size() > 0 && !parser.is_header_done()) {
         read_more =
-            normalise_head_line_endings(buffer, kBareLfHeadMaxBytes) == HeadLineEndings::incomplete;
+            prepare_request_head(buffer, kBareLfHeadMaxBytes) == HeadLineEndings::incomplete;
       }
     }
     if (buffer.size() > 0 && !read_more) {
       size_t used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
+      // A message the parser refused stays in the buffer whole, for the answer to read
+      // (go_head_refusal); the connection is closed after that answer.
+      bool refused = ec && ec != bhttp::error::need_more && ec != bhttp::error::need_buffer;
+      if (!refused) buffer.consume(used);
       if (!ec && used > 0) continue;
       if (ec && ec != bhttp::error::need_more) co_return;
       ec = {};

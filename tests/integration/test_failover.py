@@ -272,6 +272,10 @@ RAW_REQUESTS = [
     b"POST /v2/keys/te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
     b"GET /v2/keys/raw HTTP/1.0\n\n",
     b"GET /v2/keys/raw HTTP/1.1\nHost: x\nConnection: close\n\n",
+    b"GET /v2/keys/raw HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"GET /v2/keys/raw HTTP/2.0\r\nHost: x\r\n\r\n",
+    b"GET /v2/keys/raw HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n",
+    b"GET /v2/keys/raw HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
 ]
 
 

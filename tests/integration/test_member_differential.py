@@ -489,6 +489,9 @@ RAW_REQUESTS = [
     b"POST /v2/keys/diff-te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
     # Bare-LF line endings, as `printf '...\n\n' | nc` sends them; a body keeps its own LFs.
     b"GET /version HTTP/1.0\n\n",
+    b"GET /version HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"GET /v2/keys/ HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n",
+    b"GET /v2/keys/ HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
     b"PUT /v2/keys/diff-lf HTTP/1.1\nHost: x\nConnection: close\nContent-Type: "
     b"application/x-www-form-urlencoded\nContent-Length: 9\n\nvalue=a\nb",
     b"GET /v2//keys/\xc3\xbc%20b?x=1&y=\xc3\xbc HTTP/1.1\r\nHost: x\r\n\r\n",

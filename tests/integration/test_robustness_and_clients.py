@@ -43,7 +43,6 @@ def still_serving(proxy):
 @pytest.mark.parametrize("garbage", [
     b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40 + b"\r\n\r\n",  # TLS hello
     b"GET\r\n\r\n",
-    b"GET / HTTP/9.9\r\n\r\n",
     b"GET /v2/keys HTTP/1.1\r\nBad Header Line\r\n\r\n",
     b"PUT /v2/keys/a HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
     b"PUT /v2/keys/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
@@ -51,6 +50,14 @@ def still_serving(proxy):
 def test_malformed_requests_get_400(strict_proxy, garbage):
     out = exchange(strict_proxy.port, garbage)
     assert out.startswith(b"HTTP/1.1 400 Bad Request"), out
+    still_serving(strict_proxy)
+
+
+def test_unsupported_protocol_version_gets_505(strict_proxy):
+    # As etcd's proxy (Go's server): any major version but 1 is refused with 505.
+    out = exchange(strict_proxy.port, b"GET / HTTP/9.9\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 505 HTTP Version Not Supported: unsupported protocol "
+                          b"version\r\n"), out
     still_serving(strict_proxy)
 
 

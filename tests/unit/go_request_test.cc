@@ -1,8 +1,8 @@
 // Go's request checks (http/go_request.h) and ServeMux redirects (http/path.h), with the
 // answers etcd 3.4 (Go 1.19) gives for the same requests.
 #include "http/go_request.h"
-#include "http/line_endings.h"
 #include "http/path.h"
+#include "http/request_head.h"
 
 #include <gtest/gtest.h>
 
@@ -229,7 +229,7 @@ std::string normalised(std::string_view in, HeadLineEndings expect) {
   auto out = buffer.prepare(in.size());
   std::memcpy(out.data(), in.data(), in.size());
   buffer.commit(in.size());
-  EXPECT_EQ(normalise_head_line_endings(buffer, 64), expect) << in;
+  EXPECT_EQ(prepare_request_head(buffer, 64), expect) << in;
   auto data = buffer.data();
   return std::string(static_cast<const char*>(data.data()), data.size());
 }
@@ -248,6 +248,42 @@ TEST(HeadLineEndingsTest, BareLfHeadRewrittenBodyKept) {
             "PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\na\nb");
   EXPECT_EQ(normalised("GET / HTTP/1.1\nHost: x\r\n\r\nGET", HeadLineEndings::rewritten),
             "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET");
+}
+
+TEST(HeadLineEndingsTest, MinorVersionsAboveOneAreSaidAsHttp11) {
+  EXPECT_EQ(normalised("GET / HTTP/1.2\r\nHost: x\r\n\r\n", HeadLineEndings::crlf),
+            "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(normalised("GET / HTTP/1.9\n\n", HeadLineEndings::rewritten), "GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(normalised("GET / HTTP/1.0\r\n\r\n", HeadLineEndings::crlf), "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(normalised("GET / HTTP/2.0\r\n\r\n", HeadLineEndings::crlf), "GET / HTTP/2.0\r\n\r\n");
+}
+
+TEST(GoHeadRefusalTest, NamesWhatGoNames) {
+  EXPECT_EQ(go_head_refusal("GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n"),
+            go_request_error("400 Bad Request: invalid header name"));
+  EXPECT_EQ(go_head_refusal("GET / HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n"),
+            go_request_error("400 Bad Request: invalid header value"));
+  EXPECT_EQ(go_head_refusal("GET / HTTP/2.0\r\nHost: x\r\n\r\n"),
+            go_request_error("505 HTTP Version Not Supported: unsupported protocol version"));
+  EXPECT_EQ(go_head_refusal("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n"),
+            go_request_error("400 Bad Request: missing required Host header"));
+  EXPECT_EQ(go_head_refusal("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nBad "
+                            "Header: x\r\n\r\n")
+                ->substr(0, 28),
+            "HTTP/1.1 501 Not Implemented");
+}
+
+TEST(GoHeadRefusalTest, PlainBadRequestWhereGoSaysNothingMore) {
+  for (std::string_view head : {
+           "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",            // malformed MIME line
+           "GET /%zz HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n",   // the target first
+           "GET / HTTP/1.10\r\nHost: x\r\n\r\n",                      // malformed version
+           "G(T / HTTP/1.1\r\nHost: x\r\n\r\n",                       // invalid method
+           "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\nB c: d\r\n\r\n",  // too many Hosts
+           "GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n",          // incomplete
+       }) {
+    EXPECT_FALSE(go_head_refusal(head)) << head;
+  }
 }
 
 TEST(HeadLineEndingsTest, IncompleteUntilTheEmptyLineThenGivenUpPastTheLimit) {

@@ -1,4 +1,4 @@
-#include "http/line_endings.h"
+#include "http/request_head.h"
 
 #include <boost/asio/buffer.hpp>
 
@@ -8,14 +8,20 @@
 
 namespace etcdpp::http {
 
-HeadLineEndings normalise_head_line_endings(boost::beast::flat_buffer& buffer,
-                                            size_t max_head_bytes) {
+HeadLineEndings prepare_request_head(boost::beast::flat_buffer& buffer, size_t max_head_bytes) {
   auto data = buffer.data();
-  std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  auto* chars = static_cast<char*>(data.data());
+  std::string_view bytes(chars, data.size());
   size_t first = bytes.find('\n');
-  if (first == std::string_view::npos || (first > 0 && bytes[first - 1] == '\r')) {
-    return HeadLineEndings::crlf;  // the hot path: one search over the request line
+  if (first == std::string_view::npos) return HeadLineEndings::crlf;
+  bool crlf = first > 0 && bytes[first - 1] == '\r';
+  // "HTTP/1.d" at the end of the request line, d in 2..9: said as HTTP/1.1 (same length).
+  size_t line_end = crlf ? first - 1 : first;
+  if (line_end >= 9 && bytes.substr(line_end - 9, 8) == " HTTP/1." && bytes[line_end - 1] >= '2' &&
+      bytes[line_end - 1] <= '9') {
+    chars[line_end - 1] = '1';
   }
+  if (crlf) return HeadLineEndings::crlf;  // the hot path: one search over the request line
   // Go's textproto: a line ends at LF, a CR before it is dropped; the head ends at the first
   // empty line after the request line. Find that end first (a slow client sends the head in
   // pieces: each new piece costs one scan, bounded by max_head_bytes).
