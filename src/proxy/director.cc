@@ -137,4 +137,18 @@ size_t Director::available_count() const {
   }));
 }
 
+size_t Director::start_for(bool read, const EndpointList& list, base::MonoTime now) {
+  if (read && last_writer_ != nullptr && now - last_write_at_ < kReadAfterWriteWindow) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].get() == last_writer_ && list[i]->state == EndpointState::available) return i;
+    }
+  }
+  return next_start();
+}
+
+void Director::on_write_answered(const Endpoint& endpoint, base::MonoTime now) {
+  last_writer_ = &endpoint;
+  last_write_at_ = now;
+}
+
 }  // namespace etcdpp::proxy

@@ -10,7 +10,10 @@
 //  - W3/W14: a failed or empty refresh keeps the last good endpoint list.
 //  - W4: failure state is carried across refreshes, keyed by URL.
 //  - W5: each request starts at a rotating position, so load spreads over all members; the
-//    failover order after the first pick is the shuffled list order.
+//    failover order after the first pick is the shuffled list order. Rotation must not cost
+//    read-your-writes (which etcd's proxy gives by sending everything to one member): for a
+//    short while after a write, reads start at the member that answered it — another member
+//    may not have applied the write yet, and a v2 read is answered from the member's own store.
 //  - W1: endpoints that are this proxy's own listen address are dropped (is_self predicate).
 //  - Health: when an endpoint's failure wait is over it is not blindly re-enabled; it is probed
 //    and returns only when the probe succeeds.
@@ -93,6 +96,12 @@ class Director {
   const EndpointListPtr& endpoints() const { return endpoints_; }
   // Start position for the next request; advances on every call (round robin).
   size_t next_start() { return cursor_++; }
+  // Start position for a request at `now`: for a read within kReadAfterWriteWindow of the last
+  // write, the position of the member that answered that write (when it is in `list` and
+  // available); otherwise next_start().
+  size_t start_for(bool read, const EndpointList& list, base::MonoTime now);
+  // A write was answered by `endpoint` at `now`.
+  void on_write_answered(const Endpoint& endpoint, base::MonoTime now);
   // URLs of available endpoints in list order.
   std::vector<std::string> available_urls() const;
   size_t available_count() const;
@@ -107,6 +116,13 @@ class Director {
   EndpointListPtr endpoints_;
   base::MonoTime next_refresh_at_{};  // due immediately: the first refresh runs at start
   size_t cursor_ = 0;
+  const Endpoint* last_writer_ = nullptr;  // compared by address only, never dereferenced
+  base::MonoTime last_write_at_{};
 };
+
+// How long reads follow the member that answered the last write. Members apply a commit within
+// a heartbeat or so; a second covers that with a wide margin and leaves reads rotating again
+// once writes pause.
+inline constexpr base::Millis kReadAfterWriteWindow{1'000};
 
 }  // namespace etcdpp::proxy

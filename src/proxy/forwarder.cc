@@ -238,6 +238,8 @@ asio::awaitable<Outcome> Attempt::run() {
     auto elapsed = ctx_.clock.monotonic() - ex_.started;
     ctx_.metrics.observe_duration(ex_.method, std::chrono::duration<double>(elapsed).count());
     ctx_.metrics.on_handled(ex_.method, status);
+    // Before the client can see the answer: its next read should find the write applied.
+    if (!ex_.idempotent) ctx_.director.on_write_answered(*ep_, ctx_.clock.monotonic());
     Outcome relayed = co_await relay(conn, parser, watch);
     co_return relayed;
   }
@@ -482,7 +484,7 @@ namespace {
 asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange& ex) {
   EndpointListPtr list = ctx_.director.endpoints();
   size_t n = list->size();
-  size_t start = n ? ctx_.director.next_start() % n : 0;
+  size_t start = n ? ctx_.director.start_for(ex.idempotent, *list, ctx_.clock.monotonic()) % n : 0;
   size_t attempted = 0;
   bool give_up = false;
   for (size_t i = 0; i < n && !give_up; ++i) {

@@ -97,13 +97,29 @@ def test_endpoints_are_all_members(cluster3, shared_proxy):
 
 
 def test_load_spreads_over_members(cluster3, shared_proxy):
-    """Unlike etcd (W5), requests rotate over members between refreshes."""
+    """Unlike etcd (W5), requests rotate over members between refreshes (reads rotate again
+    once a second has passed since the last write through the proxy)."""
+    time.sleep(1.2)
     seen = set()
     for _ in range(12):
         status, headers, body = http("GET", shared_proxy.url + "/v2/stats/self")
         assert status == 200
         seen.add(json.loads(body)["name"])
     assert seen == {"m0", "m1", "m2"}
+
+
+def test_reads_see_the_proxys_own_writes(cluster3, shared_proxy):
+    """Rotation does not cost read-your-writes: a read right after a write through the proxy
+    goes to the member that answered the write (another may not have applied it yet)."""
+    for i in range(30):
+        status, _, _ = http("PUT", shared_proxy.url + "/v2/keys/ryw", f"value={i}")
+        assert status in (200, 201)
+        status, _, body = http("GET", shared_proxy.url + "/v2/keys/ryw")
+        assert status == 200 and json.loads(body)["node"]["value"] == str(i), body
+        status, _, _ = http("DELETE", shared_proxy.url + "/v2/keys/ryw")
+        assert status == 200
+        status, _, body = http("GET", shared_proxy.url + "/v2/keys/ryw")
+        assert status == 404, body
 
 
 def raw_request(port, data, read_timeout=5.0):

@@ -87,6 +87,34 @@ TEST_F(DirectorTest, ShuffleIsDeterministicForASeed) {
   EXPECT_EQ(da.available_urls(), db.available_urls());
 }
 
+TEST_F(DirectorTest, ReadsFollowTheLastWriterForAWhileThenRotate) {
+  director.on_refresh_success(three(), clock.monotonic());
+  const EndpointList& list = *director.endpoints();
+  // Rotation: consecutive requests start at consecutive positions.
+  size_t a = director.start_for(true, list, clock.monotonic()) % 3;
+  size_t b = director.start_for(true, list, clock.monotonic()) % 3;
+  EXPECT_EQ(b, (a + 1) % 3);
+  // A write answered by endpoint 2: reads start there during the window, writes still rotate.
+  director.on_write_answered(*list[2], clock.monotonic());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(director.start_for(true, list, clock.monotonic()), 2u);
+  size_t w1 = director.start_for(false, list, clock.monotonic()) % 3;
+  size_t w2 = director.start_for(false, list, clock.monotonic()) % 3;
+  EXPECT_NE(w1, w2);
+  clock.advance(kReadAfterWriteWindow - Millis(1));
+  EXPECT_EQ(director.start_for(true, list, clock.monotonic()), 2u);
+  // A failed writer is not insisted on: failover order applies.
+  director.on_failure(*list[2], clock.monotonic());
+  size_t c = director.start_for(true, list, clock.monotonic()) % 3;
+  size_t d = director.start_for(true, list, clock.monotonic()) % 3;
+  EXPECT_EQ(d, (c + 1) % 3);
+  // After the window, reads rotate again.
+  director.on_write_answered(*list[1], clock.monotonic());
+  clock.advance(kReadAfterWriteWindow);
+  size_t e = director.start_for(true, list, clock.monotonic()) % 3;
+  size_t f = director.start_for(true, list, clock.monotonic()) % 3;
+  EXPECT_EQ(f, (e + 1) % 3);
+}
+
 TEST_F(DirectorTest, FailedEndpointIsHeldOutThenProbed) {
   director.on_refresh_success(three(), clock.monotonic());
   auto ep = (*director.endpoints())[0];
