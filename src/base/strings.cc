@@ -45,6 +45,18 @@ static int hex_value(char c) {
   return -1;
 }
 
+// Whether text[i] (a '%') starts a valid %XX escape.
+static bool valid_escape_at(std::string_view text, size_t i) {
+  return i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0;
+}
+
+bool valid_percent_escapes(std::string_view text) {
+  for (size_t i = text.find('%'); i != std::string_view::npos; i = text.find('%', i + 3)) {
+    if (!valid_escape_at(text, i)) return false;
+  }
+  return true;
+}
+
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space,
                                           std::string& error) {
   std::string out;
@@ -52,7 +64,7 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '%') {
-      if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0) {
+      if (!valid_escape_at(text, i)) {
         // Go quotes the escape as written: at most the 3 characters from the '%'.
         std::string_view bad = text.substr(i, 3);
         error = "invalid URL escape \"" + std::string(bad) + "\"";

@@ -25,5 +25,8 @@ std::optional<uint64_t> parse_go_uint(std::string_view v);
 // in `error` (`invalid URL escape "%zz"`).
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space,
                                           std::string& error);
+// Whether every '%' in `text` starts a `%XX` escape (what percent_decode accepts), without
+// decoding.
+bool valid_percent_escapes(std::string_view text);
 
 }  // namespace etcdpp::base

@@ -210,7 +210,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const Conne
     }
     ServerRequest req = parser.release();
     // Go's server answers some requests itself before any handler runs.
-    std::optional<ImmediateAnswer> now = go_server_checks(req, server_date());
+    std::optional<ImmediateAnswer> now = go_server_checks(req, server_date);
     if (!now) {
       // A long poll may stay idle for hours: it should hold neither a read buffer nor a timer
       // wait (the lazy deadline would otherwise keep one for a request timeout) meanwhile.

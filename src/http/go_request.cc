@@ -17,22 +17,11 @@ namespace {
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-// Go's url.unescape in path mode accepts '%' only before two hex digits.
-bool valid_escapes(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') continue;
-    if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return false;
-    i += 2;
-  }
-  return true;
-}
 
 // Go's url.parseHost, reduced to what makes it fail: an unclosed IPv6 literal, a port that is
 // not all digits, a malformed %-escape.
 bool valid_host(std::string_view host) {
-  if (!valid_escapes(host)) return false;
+  if (!base::valid_percent_escapes(host)) return false;
   if (!host.empty() && host.front() == '[') {
     size_t close = host.find(']');
     if (close == std::string_view::npos) return false;
@@ -95,6 +84,27 @@ std::optional<std::vector<std::string_view>> head_lines(std::string_view head) {
   }
 }
 
+constexpr std::string_view kUnsupportedTransferEncoding =
+    "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    "Connection: close\r\n\r\nUnsupported transfer encoding";
+
+// Go reads exactly one Transfer-Encoding, "chunked" (HTTP/1.1 and later; HTTP/1.0 requests
+// have theirs ignored): whether `count` of them, the first being `first`, are refused.
+bool unsupported_encoding(size_t count, std::string_view first) {
+  return count > 1 || (count == 1 && !boost::beast::iequals(base::trim_blanks(first), "chunked"));
+}
+
+// Go's Host checks (after the request was read): `count` Host headers, the first `host`.
+std::optional<std::string> host_refusal(size_t count, bool at_least_11, std::string_view host) {
+  if (count == 0 && at_least_11) {
+    return go_request_error("400 Bad Request: missing required Host header");
+  }
+  if (count == 1 && !valid_host_header(host)) {
+    return go_request_error("400 Bad Request: malformed Host header");
+  }
+  return std::nullopt;
+}
+
 std::string status_line(const ServerRequest& req, std::string_view status) {
   std::string out = req.version() >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
   out += status;
@@ -150,7 +160,7 @@ std::optional<RequestTarget> parse_request_target(std::string_view target) {
       t.host = authority;
     }
   }
-  if (!valid_escapes(rest)) return std::nullopt;
+  if (!base::valid_percent_escapes(rest)) return std::nullopt;
   t.raw_path = rest;
   return t;
 }
@@ -168,37 +178,24 @@ bool expects_continue(std::string_view expect) {
   return false;
 }
 
-std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, const std::string& date) {
+std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, DateSource date) {
   auto target = parse_request_target(req.target());
   if (!target) return ImmediateAnswer{go_request_error("400 Bad Request"), false};
   size_t hosts = req.count(bhttp::field::host);
   if (hosts > 1) return ImmediateAnswer{go_request_error("400 Bad Request"), false};
-  if (req.version() >= 11) {
-    // Go reads exactly one Transfer-Encoding, "chunked"; anything else is refused (HTTP/1.0
-    // requests have theirs ignored).
-    size_t encodings = req.count(bhttp::field::transfer_encoding);
-    if (encodings > 1 ||
-        (encodings == 1 &&
-         !boost::beast::iequals(base::trim_blanks(req[bhttp::field::transfer_encoding]),
-                                "chunked"))) {
-      return ImmediateAnswer{
-          "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\n"
-          "Connection: close\r\n\r\nUnsupported transfer encoding",
-          false};
-    }
+  bool at_least_11 = req.version() >= 11;
+  if (at_least_11 && unsupported_encoding(req.count(bhttp::field::transfer_encoding),
+                                          req[bhttp::field::transfer_encoding])) {
+    return ImmediateAnswer{std::string(kUnsupportedTransferEncoding), false};
   }
-  if (hosts == 0 && req.version() >= 11) {
-    return ImmediateAnswer{go_request_error("400 Bad Request: missing required Host header"),
-                           false};
-  }
-  if (hosts == 1 && !valid_host_header(req[bhttp::field::host])) {
-    return ImmediateAnswer{go_request_error("400 Bad Request: malformed Host header"), false};
+  if (auto refusal = host_refusal(hosts, at_least_11, req[bhttp::field::host])) {
+    return ImmediateAnswer{std::move(*refusal), false};
   }
   if (auto expect = req.find(bhttp::field::expect);
       expect != req.end() && !expect->value().empty() && !expects_continue(expect->value())) {
     // An expectation Go does not know (it handles only 100-continue).
     return ImmediateAnswer{status_line(req, "417 Expectation Failed") +
-                               "Connection: close\r\nDate: " + date +
+                               "Connection: close\r\nDate: " + date() +
                                "\r\nContent-Length: 0\r\n\r\n",
                            false};
   }
@@ -206,7 +203,8 @@ std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, const std::s
     if (req.method() == bhttp::verb::options) {
       // The server's own answer (globalOptionsHandler); the connection stays usable.
       bool keep = req.keep_alive();
-      std::string out = status_line(req, "200 OK") + "Content-Length: 0\r\nDate: " + date + "\r\n";
+      std::string out =
+          status_line(req, "200 OK") + "Content-Length: 0\r\nDate: " + date() + "\r\n";
       if (!keep && req.version() >= 11) out += "Connection: close\r\n";
       out += "\r\n";
       return ImmediateAnswer{std::move(out), keep};
@@ -214,7 +212,7 @@ std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, const std::s
     // ServeMux refuses "*" for every other method and closes.
     std::string out = status_line(req, "400 Bad Request");
     if (req.version() >= 11) out += "Connection: close\r\n";
-    out += "Date: " + date + "\r\nContent-Length: 0\r\n\r\n";
+    out += "Date: " + date() + "\r\nContent-Length: 0\r\n\r\n";
     return ImmediateAnswer{std::move(out), false};
   }
   if (target->form == RequestTarget::Form::absolute) {
@@ -273,22 +271,16 @@ std::optional<std::string> go_head_refusal(std::string_view head) {
   auto hosts = named("Host");
   if (hosts.size() > 1) return std::nullopt;  // "too many Host headers"
   bool at_least_11 = major > 1 || (major == 1 && minor >= 1);
-  if (at_least_11) {
-    auto encodings = named("Transfer-Encoding");
-    if (encodings.size() > 1 ||
-        (encodings.size() == 1 && !boost::beast::iequals(encodings[0], "chunked"))) {
-      return std::string(
-          "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain; charset=utf-8\r\n"
-          "Connection: close\r\n\r\nUnsupported transfer encoding");
-    }
+  auto encodings = named("Transfer-Encoding");
+  if (at_least_11 &&
+      unsupported_encoding(encodings.size(), encodings.empty() ? "" : encodings[0])) {
+    return std::string(kUnsupportedTransferEncoding);
   }
-  if (major != 1)
+  if (major != 1) {
     return go_request_error("505 HTTP Version Not Supported: unsupported protocol version");
-  if (at_least_11 && hosts.empty()) {
-    return go_request_error("400 Bad Request: missing required Host header");
   }
-  if (hosts.size() == 1 && !valid_host_header(hosts[0])) {
-    return go_request_error("400 Bad Request: malformed Host header");
+  if (auto refusal = host_refusal(hosts.size(), at_least_11, hosts.empty() ? "" : hosts[0])) {
+    return refusal;
   }
   for (const auto& [k, v] : fields) {
     if (!is_token(k)) return go_request_error("400 Bad Request: invalid header name");

@@ -29,11 +29,13 @@ std::optional<RequestTarget> parse_request_target(std::string_view target);
 // case, bounded by the ends, spaces, tabs or commas).
 bool expects_continue(std::string_view expect);
 
+// The current Date header value; asked only when an answer is built (not per request).
+using DateSource = const std::string& (*)();
+
 // Go's checks of `req`, in Go's order. nullopt: a handler gets the request, its target now in
 // origin form ("/path?query") and, for an absolute-form target with a host, Host set to that
-// host. Otherwise the complete answer (`keep_alive` false: close after it). `date` is the
-// current Date header value.
-std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, const std::string& date);
+// host. Otherwise the complete answer (`keep_alive` false: close after it).
+std::optional<ImmediateAnswer> go_server_checks(ServerRequest& req, DateSource date);
 
 // Go's answer to a request head Beast could not parse. `head` is what the read buffer holds
 // from the start of the request (lines ending in CRLF or a bare LF). Returns Go's specific
