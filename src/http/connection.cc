@@ -117,11 +117,107 @@ std::string_view ConnectionHandler::busy_answer() const {
 
 namespace {
 
-asio::awaitable<void> serve_counted(asio::ip::tcp::socket socket, const ConnectionLimits& limits,
-                                    ConnectionHandler& handler, size_t& open) {
-  co_await serve_connection(std::move(socket), limits, handler);
-  --open;
-  handler.on_close();
+using StatePtr = std::shared_ptr<ConnectionState>;
+
+enum class ReadResult { request, closed };
+
+// Reads one request whole (head, 100-continue, body) into `req`. `closed`: the connection is
+// done, after the answer an unreadable request is due (too large, too slow, malformed).
+// Its own coroutine so that the parser is not kept in the frame of the connection's loop, which
+// lives as long as the connection (an idle watcher's frame chain is most of what it costs).
+asio::awaitable<ReadResult> read_request(const StatePtr& state, beast::flat_buffer& buffer,
+                                         const ConnectionLimits& limits, ConnectionHandler& handler,
+                                         ServerRequest& req) {
+  auto& sock = state->socket;
+  boost::system::error_code ec;
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
+  parser.body_limit(limits.max_body_bytes);
+  // Once a request has started, all of it must arrive in time (slow clients).
+  state->deadline.arm(limits.request_timeout, sock);
+  co_await read_parsed(sock, buffer, parser, ReadUntil::header, ec);
+  if (!ec && !parser.is_done() && expects_continue(parser.get()[bhttp::field::expect])) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    co_await write_all(sock, asio::buffer(kContinue), ec);
+  }
+  if (!ec && !parser.is_done()) co_await read_parsed(sock, buffer, parser, ReadUntil::message, ec);
+  if (state->deadline.disarm()) ec = beast::error::timeout;
+  if (!ec) {
+    req = parser.release();
+    co_return ReadResult::request;
+  }
+  // The client went away (before or in the middle of a request): nothing to answer.
+  if (is_quiet_close(ec)) co_return ReadResult::closed;
+  // Too large, too slow or malformed: answer once, then close.
+  auto bytes = std::make_unique<std::string>(handler.unreadable(ec));
+  if (!parser.is_header_done() && *bytes == go_request_error("400 Bad Request")) {
+    // Where Go names what is wrong with the head, say it as Go does.
+    auto head = buffer.data();
+    if (auto refusal =
+            go_head_refusal(std::string_view(static_cast<const char*>(head.data()), head.size()))) {
+      *bytes = std::move(*refusal);
+    }
+  }
+  co_await write_all(sock, asio::buffer(*bytes), ec);
+  if (!ec) co_await linger(state);
+  co_return ReadResult::closed;
+}
+
+// Serves requests on the connection of `state` (see serve_connection). Its frame lives as long
+// as the connection, so it holds only what every request needs. `open`, when given, is the
+// accept loop's count of open connections: decremented (and handler.on_close() called) at
+// the end, here rather than in a caller's frame that would live as long.
+asio::awaitable<void> serve_requests(StatePtr state, const ConnectionLimits& limits,
+                                     ConnectionHandler& handler, size_t* open) {
+  auto& sock = state->socket;
+  boost::system::error_code ec;
+  std::string client_ip;
+  auto remote = sock.remote_endpoint(ec);
+  if (!ec) client_ip = remote.address().to_string();
+  sock.set_option(asio::ip::tcp::no_delay(true), ec);
+  beast::flat_buffer buffer;
+  for (;;) {
+    // Idle keep-alive connections wait here without a deadline. (A plain read, not
+    // async_wait: asio re-arms epoll with a system call on every async_wait.)
+    if (buffer.size() == 0) {
+      size_t n = co_await sock.async_read_some(buffer.prepare(kFirstReadBytes),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      buffer.commit(n);
+    }
+    ServerRequest req;
+    ReadResult read = co_await read_request(state, buffer, limits, handler, req);
+    if (read == ReadResult::closed) break;
+    // Go's server answers some requests itself before any handler runs.
+    std::optional<ImmediateAnswer> now = go_server_checks(req, server_date);
+    if (!now) {
+      // A long poll may stay idle for hours: it should hold neither a read buffer nor a timer
+      // wait (the lazy deadline would otherwise keep one for a request timeout) meanwhile.
+      bool long_poll = handler.is_long_poll(req);
+      if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || long_poll)) {
+        buffer.shrink_to_fit();
+      }
+      if (long_poll) state->deadline.disarm_and_release();
+      now = handler.answer_now(req, client_ip);
+    }
+    if (now) {
+      size_t sent = send_now(sock, asio::buffer(now->bytes), ec);
+      if (!ec && sent < now->bytes.size()) {
+        co_await write_rest(sock, asio::buffer(now->bytes), sent, ec);
+      }
+      if (ec || !now->keep_alive) break;
+      continue;
+    }
+    bool keep = co_await handler.handle(sock, req, client_ip);
+    if (!keep) break;
+  }
+  sock.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  sock.close(ec);
+  handler.on_connection_closed(remote);
+  if (open) {
+    --*open;
+    handler.on_close();
+  }
 }
 
 }  // namespace
@@ -153,88 +249,19 @@ asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor,
     }
     ++handler.open_connections_;
     handler.on_open();
+    // The socket goes to the heap here, not through the coroutines' parameters: each frame
+    // would otherwise keep a (moved-from) socket object for the connection's lifetime.
     asio::co_spawn(executor,
-                   serve_counted(std::move(socket), limits, handler, handler.open_connections_),
+                   serve_requests(std::make_shared<ConnectionState>(std::move(socket)), limits,
+                                  handler, &handler.open_connections_),
                    asio::detached);
   }
 }
 
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const ConnectionLimits& limits,
                                        ConnectionHandler& handler) {
-  auto state = std::make_shared<ConnectionState>(std::move(socket));
-  auto& sock = state->socket;
-  boost::system::error_code ec;
-  std::string client_ip;
-  auto remote = sock.remote_endpoint(ec);
-  if (!ec) client_ip = remote.address().to_string();
-  sock.set_option(asio::ip::tcp::no_delay(true), ec);
-  beast::flat_buffer buffer;
-  for (;;) {
-    // Idle keep-alive connections wait here without a deadline. (A plain read, not
-    // async_wait: asio re-arms epoll with a system call on every async_wait.)
-    if (buffer.size() == 0) {
-      size_t n = co_await sock.async_read_some(buffer.prepare(kFirstReadBytes),
-                                               asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      buffer.commit(n);
-    }
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
-    parser.body_limit(limits.max_body_bytes);
-    // Once a request has started, all of it must arrive in time (slow clients).
-    state->deadline.arm(limits.request_timeout, sock);
-    co_await read_parsed(sock, buffer, parser, ReadUntil::header, ec);
-    if (!ec && !parser.is_done() && expects_continue(parser.get()[bhttp::field::expect])) {
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      co_await write_all(sock, asio::buffer(kContinue), ec);
-    }
-    if (!ec && !parser.is_done())
-      co_await read_parsed(sock, buffer, parser, ReadUntil::message, ec);
-    if (state->deadline.disarm()) ec = beast::error::timeout;
-    if (ec) {
-      // The client went away (before or in the middle of a request): nothing to answer.
-      if (is_quiet_close(ec)) break;
-      // Too large, too slow or malformed: answer once, then close.
-      auto bytes = std::make_unique<std::string>(handler.unreadable(ec));
-      if (!parser.is_header_done() && *bytes == go_request_error("400 Bad Request")) {
-        // Where Go names what is wrong with the head, say it as Go does.
-        auto head = buffer.data();
-        if (auto refusal = go_head_refusal(
-                std::string_view(static_cast<const char*>(head.data()), head.size()))) {
-          *bytes = std::move(*refusal);
-        }
-      }
-      co_await write_all(sock, asio::buffer(*bytes), ec);
-      if (!ec) co_await linger(state);
-      break;
-    }
-    ServerRequest req = parser.release();
-    // Go's server answers some requests itself before any handler runs.
-    std::optional<ImmediateAnswer> now = go_server_checks(req, server_date);
-    if (!now) {
-      // A long poll may stay idle for hours: it should hold neither a read buffer nor a timer
-      // wait (the lazy deadline would otherwise keep one for a request timeout) meanwhile.
-      bool long_poll = handler.is_long_poll(req);
-      if (buffer.size() == 0 && (buffer.capacity() > 8 * 1024 || long_poll)) {
-        buffer.shrink_to_fit();
-      }
-      if (long_poll) state->deadline.disarm_and_release();
-      now = handler.answer_now(req, client_ip);
-    }
-    if (now) {
-      size_t sent = send_now(sock, asio::buffer(now->bytes), ec);
-      if (!ec && sent < now->bytes.size()) {
-        co_await write_rest(sock, asio::buffer(now->bytes), sent, ec);
-      }
-      if (ec || !now->keep_alive) break;
-      continue;
-    }
-    bool keep = co_await handler.handle(sock, req, client_ip);
-    if (!keep) break;
-  }
-  sock.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  sock.close(ec);
-  handler.on_connection_closed(remote);
+  co_await serve_requests(std::make_shared<ConnectionState>(std::move(socket)), limits, handler,
+                          nullptr);
 }
 
 }  // namespace etcdpp::http

@@ -290,7 +290,8 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
     // watcher should not keep it.
     if (ex_.flight) ex_.flight->land(nullptr);
     ex_.req = ClientRequest();
-    ex_.request_head = std::string();
+    // (swap, not `= std::string()`: libstdc++ keeps the old buffer when the source is short)
+    std::string().swap(ex_.request_head);
     if (!content_length) {
       if (ex_.client_version >= 11) {
         res.chunked(true);
@@ -309,7 +310,7 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
       upstream_ok = false;
       outcome = Outcome::client_gone;
     } else {
-      head = std::string();  // an idle watcher keeps no copy of the head
+      std::string().swap(head);  // an idle watcher keeps no copy of the head
       // Nor the member's header fields: the parser reads the body on its own state.
       bool chunked = res.chunked();
       res.base().clear();
@@ -397,7 +398,7 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
 
 namespace {
 
-asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange& ex);
+asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange ex);
 
 // Writes a flight's shared answer to a follower's client. True when the connection can carry
 // another request.
@@ -431,6 +432,47 @@ struct LeaderGuard {
 
 }  // namespace
 
+namespace {
+
+// The coalesced path of Forwarder::forward: `ex` waits for an identical request's answer, or
+// leads a flight that others join.
+asio::awaitable<bool> forward_coalesced(ProxyContext& ctx_, Exchange ex, std::string key) {
+  auto ticket = ctx_.coalescer.enter(key, ex.client.get_executor());
+  if (ticket.follower) {
+    SharedAnswerPtr answer = co_await ticket.flight->join();
+    ticket.flight.reset();
+    // No answer: the leader's was not shareable (streamed, or the proxy's own error).
+    if (!answer) {
+      // Named first: GCC 12 mishandles temporaries with destructors in co_await expressions.
+      auto alone = forward_alone(ctx_, std::move(ex));
+      co_return co_await std::move(alone);
+    }
+    auto elapsed = ctx_.clock.monotonic() - ex.started;
+    ctx_.metrics.coalesced_requests().Increment();
+    ctx_.metrics.observe_duration(ex.method, std::chrono::duration<double>(elapsed).count());
+    ctx_.metrics.on_handled(ex.method, answer->header.result_int());
+    co_return co_await write_shared_answer(ex, *answer);
+  }
+  LeaderGuard guard{ctx_.coalescer, key, ticket.flight.get()};
+  if (ticket.flight) {
+    // The same request is in flight already (a hot key): let the requests the event loop has
+    // already received board this flight before it leaves.
+    auto executor = ex.client.get_executor();
+    co_await asio::post(executor, asio::use_awaitable);
+    ctx_.coalescer.depart(key, *ticket.flight);
+    ex.flight = ticket.flight.get();
+  }
+  auto alone = forward_alone(ctx_, std::move(ex));
+  bool keep = co_await std::move(alone);
+  if (ticket.flight) ticket.flight->land(nullptr);  // no-op when the answer was shared
+  co_return keep;
+}
+
+}  // namespace
+
+// Not a coroutine: the returned one (forward_alone or forward_coalesced) carries the Exchange
+// in its own frame, so a request waiting for the member (an idle watcher, for hours) does not
+// also keep a frame of this function.
 asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRequest& req,
                                          const std::string& client_ip) {
   Exchange ex{req, client};
@@ -450,38 +492,15 @@ asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRe
   if (ctx_.config.coalesce_reads && !ex.watch && ex.client_sent_host) {
     key = ReadCoalescer::key_of(req, {"X-Forwarded-For", kViaHeader});
   }
-  if (key.empty()) co_return co_await forward_alone(ctx_, ex);
-  auto ticket = ctx_.coalescer.enter(key, client.get_executor());
-  if (ticket.follower) {
-    SharedAnswerPtr answer = co_await ticket.flight->join();
-    ticket.flight.reset();
-    // No answer: the leader's was not shareable (streamed, or the proxy's own error).
-    if (!answer) co_return co_await forward_alone(ctx_, ex);
-    auto elapsed = ctx_.clock.monotonic() - ex.started;
-    ctx_.metrics.coalesced_requests().Increment();
-    ctx_.metrics.observe_duration(ex.method, std::chrono::duration<double>(elapsed).count());
-    ctx_.metrics.on_handled(ex.method, answer->header.result_int());
-    co_return co_await write_shared_answer(ex, *answer);
-  }
-  LeaderGuard guard{ctx_.coalescer, key, ticket.flight.get()};
-  if (ticket.flight) {
-    // The same request is in flight already (a hot key): let the requests the event loop has
-    // already received board this flight before it leaves.
-    auto executor = client.get_executor();
-    co_await asio::post(executor, asio::use_awaitable);
-    ctx_.coalescer.depart(key, *ticket.flight);
-    ex.flight = ticket.flight.get();
-  }
-  bool keep = co_await forward_alone(ctx_, ex);
-  if (ticket.flight) ticket.flight->land(nullptr);  // no-op when the answer was shared
-  co_return keep;
+  if (key.empty()) return forward_alone(ctx_, std::move(ex));
+  return forward_coalesced(ctx_, std::move(ex), std::move(key));
 }
 
 namespace {
 
 // Sends the request to the members (failover as described in forwarder.h) and relays the
 // answer, or answers 502/503 itself.
-asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange& ex) {
+asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange ex) {
   EndpointListPtr list = ctx_.director.endpoints();
   size_t n = list->size();
   size_t start = n ? ctx_.director.start_for(ex.idempotent, *list, ctx_.clock.monotonic()) % n : 0;
@@ -503,7 +522,7 @@ asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange& ex) {
       case Outcome::give_up: give_up = true; break;
     }
   }
-  // On the heap: every suspended watcher's frame would otherwise carry this response.
+  // On the heap: every waiting request's frame would otherwise have room for this response.
   std::unique_ptr<StringResponse> res;
   if (attempted == 0) {
     ETCDPP_LOG_WARN("zero endpoints currently available");
@@ -519,9 +538,8 @@ asio::awaitable<bool> forward_alone(ProxyContext& ctx_, Exchange& ex) {
   }
   res->version(ex.client_version == 10 ? 10 : 11);
   if (!ex.client_keep_alive) res->keep_alive(false);
-  boost::system::error_code ec;
-  co_await bhttp::async_write(ex.client, *res, asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec && ex.client_keep_alive;
+  auto write = write_own_response(ex.client, std::move(res), ex.client_keep_alive);
+  co_return co_await std::move(write);
 }
 
 }  // namespace

@@ -42,7 +42,9 @@ class Forwarder {
   explicit Forwarder(ProxyContext& ctx) : ctx_(ctx) {}
 
   // Forwards `req` (which it rewrites for the upstream) and writes the answer to `client`.
-  // Returns true when the client connection can carry another request.
+  // Returns true when the client connection can carry another request. The returned
+  // awaitable needs `client`, `req`, `client_ip` and the ProxyContext to outlive it; the
+  // Forwarder itself may be gone (it is only a view of the context).
   boost::asio::awaitable<bool> forward(boost::asio::ip::tcp::socket& client, ClientRequest& req,
                                        const std::string& client_ip);
 

@@ -2,8 +2,13 @@
 
 #include "base/json_string.h"
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/write.hpp>
+
 namespace etcdpp::proxy {
 
+namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
 namespace {
@@ -91,6 +96,13 @@ StringResponse own_health(ProxyContext& ctx) {
 
 StringResponse metrics_response(ProxyContext& ctx) {
   return make(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.render(), false);
+}
+
+asio::awaitable<bool> write_own_response(asio::ip::tcp::socket& client,
+                                         std::unique_ptr<StringResponse> res, bool keep) {
+  boost::system::error_code ec;
+  co_await bhttp::async_write(client, *res, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec && keep;
 }
 
 }  // namespace etcdpp::proxy

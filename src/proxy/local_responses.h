@@ -5,9 +5,12 @@
 #include "http/path.h"
 #include "proxy/context.h"
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -34,5 +37,12 @@ StringResponse config_response(ProxyContext& ctx);
 StringResponse own_health(ProxyContext& ctx);
 // GET /metrics
 StringResponse metrics_response(ProxyContext& ctx);
+
+// Writes a response the proxy made itself (taken over) to `client`. True when the connection
+// can carry another request: `keep` and the write succeeded. A coroutine of its own, so that
+// a caller that only sometimes answers itself (the forwarder, whose frame a waiting request
+// keeps) has no room for this write in its frame.
+boost::asio::awaitable<bool> write_own_response(boost::asio::ip::tcp::socket& client,
+                                                std::unique_ptr<StringResponse> res, bool keep);
 
 }  // namespace etcdpp::proxy

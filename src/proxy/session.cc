@@ -6,9 +6,6 @@
 #include "proxy/local_responses.h"
 #include "proxy/request_info.h"
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
 #include <sstream>
@@ -107,11 +104,11 @@ std::optional<StringResponse> Session::local_answer_value(ClientRequest& req,
   return std::nullopt;
 }
 
+// Not a coroutine: it returns the one that answers, so that a forwarded request (an idle
+// watcher, for hours) keeps no frame of this function.
 asio::awaitable<bool> Session::handle(asio::ip::tcp::socket& socket, ClientRequest& req,
                                       const std::string& client_ip) {
   bool keep = req.keep_alive();
-  // Note: no temporaries with destructors inside co_await expressions (GCC 12 destroys
-  // some of them twice); results are named first.
   std::unique_ptr<StringResponse> local = local_answer(req, client_ip);
   if (local) {
     local->version(req.version() == 10 ? 10 : 11);
@@ -120,13 +117,9 @@ asio::awaitable<bool> Session::handle(asio::ip::tcp::socket& socket, ClientReque
       local->erase(bhttp::field::content_length);
     }
     if (!keep) local->keep_alive(false);
-    boost::system::error_code ec;
-    co_await bhttp::async_write(socket, *local, asio::redirect_error(asio::use_awaitable, ec));
-    co_return !ec && keep;
+    return write_own_response(socket, std::move(local), keep);
   }
-  Forwarder forwarder(ctx_);
-  bool kept = co_await forwarder.forward(socket, req, client_ip);
-  co_return kept;
+  return Forwarder(ctx_).forward(socket, req, client_ip);
 }
 
 }  // namespace etcdpp::proxy
