@@ -6,6 +6,7 @@
 #include "cmd/discovery_bootstrap.h"
 #include "cmd/flags.h"
 #include "cmd/run_member.h"
+#include "cmd/srv_bootstrap.h"
 #include "discovery/initial_cluster.h"
 #include "proxy/cluster_file.h"
 #include "proxy/proxy_server.h"
@@ -89,6 +90,16 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
       int code = etcdpp::cmd::discover_proxy_peers(f, cfg.initial_peer_urls);
       if (code != 0) return code;
     }
+  } else if (!f.get("discovery-srv").empty()) {
+    // As etcd's proxy: the peers of the SRV records, none of them this process.
+    auto srv_cluster = etcdpp::cmd::srv_initial_cluster(f, "", {});
+    if (!srv_cluster) return 1;
+    auto cluster = etcdpp::discovery::parse_initial_cluster(*srv_cluster, error);
+    if (!cluster) {
+      ETCDPP_LOG_ERROR("error setting up initial cluster: {}", error);
+      return 1;
+    }
+    cfg.initial_peer_urls = etcdpp::discovery::all_peer_urls(*cluster);
   } else {
     auto cluster = etcdpp::discovery::parse_initial_cluster(f.get("initial-cluster"), error);
     if (!cluster) {

@@ -60,9 +60,6 @@ std::string unsupported_reason(std::string_view name) {
       name.find("san-verification") != std::string_view::npos) {
     return "TLS is not supported yet";
   }
-  if (name.rfind("discovery-srv", 0) == 0) {
-    return "DNS SRV discovery is not supported yet; use --discovery or --initial-cluster";
-  }
   if (name == "experimental-enable-v2v3") {
     return "etcdpp keeps the v2 keyspace in its own store; there is no v3 backend to serve it from";
   }

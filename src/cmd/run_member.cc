@@ -8,6 +8,7 @@
 #include "client/members.h"
 #include "cmd/discovery_bootstrap.h"
 #include "cmd/run_until_done.h"
+#include "cmd/srv_bootstrap.h"
 #include "discovery/initial_cluster.h"
 #include "server/member.h"
 
@@ -52,6 +53,13 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
     if (code != 0) return code;
     source = "the discovery service";
   }
+  bool from_srv = !f.get("discovery-srv").empty();
+  if (from_srv) {
+    auto srv_cluster = srv_initial_cluster(f, name, http::url_texts(advertise_peer));
+    if (!srv_cluster) return 1;
+    cluster_text = *srv_cluster;
+    source = "DNS SRV records";
+  }
   auto cluster = discovery::parse_initial_cluster(cluster_text, error);
   if (!cluster) {
     std::fprintf(stderr, "invalid value \"%s\" for flag -initial-cluster: %s\n",
@@ -59,6 +67,10 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
     return 2;
   }
   auto self = cluster->find(name);
+  if (self == cluster->end() && from_srv) {
+    ETCDPP_LOG_ERROR("cannot find local etcd member \"{}\" in SRV records", name);
+    return 1;
+  }
   if (self == cluster->end()) {
     ETCDPP_LOG_ERROR(
         "couldn't find local name \"{}\" in the initial cluster configuration (from {})", name,
@@ -69,7 +81,12 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
   std::vector<http::Url> advertised = advertise_peer;
   std::sort(mine.begin(), mine.end());
   std::sort(advertised.begin(), advertised.end());
-  if (mine != advertised) {
+  // Records name this member by its address, their spelling may differ from the advertised
+  // URLs (a name for an IP): both were resolved to match them (srv_lookup.h). The records'
+  // spelling is what every member derives this member's id from, so it is this member's too
+  // (as etcd, which takes its own URLs from the cluster the records give).
+  if (from_srv) cfg.advertise_peer_urls = http::url_texts(self->second);
+  if (mine != advertised && !from_srv) {
     return flag_error(
         std::string(source) + " has " + name + "=" +
         fmt::format("{}", fmt::join(http::url_texts(self->second), ",")) +

@@ -6,9 +6,11 @@
 // Boost.Program_options cannot express the global/command split with flags after
 // positional arguments.
 #include "base/strings.h"
+#include "client/srv_lookup.h"
 #include "ctl/backup.h"
 #include "ctl/commands.h"
 #include "ctl/help.h"
+#include "ctl/v2_client.h"
 
 #include <cstdlib>
 #include <iostream>
@@ -50,6 +52,8 @@ GLOBAL OPTIONS:
    --debug                     output cURL commands which can be used to reproduce the request
    --no-sync                   don't synchronize cluster information before sending request
    --output simple, -o simple  output response in the given format (simple, `extended` or `json`)
+   --discovery-srv value, -D value  domain name to query for SRV records describing cluster endpoints
+   --insecure-discovery        accept insecure SRV records describing cluster endpoints
    --endpoints value           a comma-delimited list of machine addresses in the cluster
                                (default: "http://127.0.0.1:2379,http://127.0.0.1:4001")
    --endpoint value, --peers value, -C value  DEPRECATED - "--endpoints" should be used instead
@@ -169,7 +173,8 @@ int main(int argc, char** argv) {
   std::string output = "simple";
   bool no_sync = false;
   bool debug = false;  // --debug: the cURL command of every request, on stderr
-  std::string endpoints_flag, endpoint_flag, peers_flag;
+  std::string endpoints_flag, endpoint_flag, peers_flag, discovery_srv;
+  bool insecure_discovery = false;
   ClientOptions options;
   size_t i = 0;
   for (; i < args.size(); ++i) {
@@ -202,8 +207,11 @@ int main(int argc, char** argv) {
       debug = !inline_value || *inline_value != "false";
       continue;
     }
-    if (name == "discovery-srv" || name == "D" || name == "insecure-discovery" ||
-        name == "cert-file" || name == "key-file" || name == "ca-file" || name == "username" ||
+    if (name == "insecure-discovery") {
+      insecure_discovery = !inline_value || *inline_value != "false";
+      continue;
+    }
+    if (name == "cert-file" || name == "key-file" || name == "ca-file" || name == "username" ||
         name == "u") {
       // Named as given: "-D", "--discovery-srv".
       std::cerr << "etcdppctl: " << (name.size() == 1 ? "-" : "--") << name
@@ -220,6 +228,8 @@ int main(int argc, char** argv) {
       endpoint_flag = *v;
     } else if (name == "peers" || name == "C") {
       peers_flag = *v;
+    } else if (name == "discovery-srv" || name == "D") {
+      discovery_srv = *v;
     } else if (name == "timeout" || name == "total-timeout") {
       auto d = parse_duration(*v);
       if (!d)
@@ -300,8 +310,27 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Endpoint precedence as etcdctl: --endpoints, $ETCDCTL_ENDPOINTS, --endpoint,
+  // Endpoints as etcdctl finds them: the domain's SRV records first (--discovery-srv,
+  // $ETCDCTL_DISCOVERY_SRV; http:// ones only with --insecure-discovery or
+  // $ETCDCTL_INSECURE_DISCOVERY), then --endpoints, $ETCDCTL_ENDPOINTS, --endpoint,
   // $ETCDCTL_ENDPOINT, --peers, $ETCDCTL_PEERS, then the default.
+  if (discovery_srv.empty()) discovery_srv = env("ETCDCTL_DISCOVERY_SRV");
+  if (!env("ETCDCTL_INSECURE_DISCOVERY").empty()) insecure_discovery = true;
+  std::vector<std::string> discovered;
+  if (!discovery_srv.empty()) {
+    auto found = etcdpp::client::discover_client_urls(discovery_srv);
+    if (!found.error.empty()) {
+      std::cerr << found.error << "\n";
+      return kExitError;
+    }
+    for (auto& url : found.urls) {
+      if (!insecure_discovery && url.rfind("http://", 0) == 0) {
+        std::cerr << "ignoring discovered insecure endpoint " << go_quote(url) << "\n";
+        continue;
+      }
+      discovered.push_back(std::move(url));
+    }
+  }
   std::string endpoints = endpoints_flag;
   for (const std::string& candidate :
        {env("ETCDCTL_ENDPOINTS"), endpoint_flag, env("ETCDCTL_ENDPOINT"), peers_flag,
@@ -312,6 +341,7 @@ int main(int argc, char** argv) {
   for (std::string& e : (options.endpoints = etcdpp::base::split(endpoints, ','))) {
     if (e.find("://") == std::string::npos) e = "http://" + e;
   }
+  if (!discovered.empty()) options.endpoints = std::move(discovered);
   bool watching = command == "watch" || command == "exec-watch";
   // A watch waits as long as it must: no per-request timeout.
   if (watching) options.request_timeout = std::chrono::hours(24 * 365);

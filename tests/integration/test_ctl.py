@@ -201,8 +201,8 @@ def test_endpoint_failover_and_unreachable_cluster(tmp_path):
         # Flags etcdctl has and etcdppctl does not support yet are refused, not ignored.
         code, _, err = run(ETCDPPCTL_BIN, m.client_url, ["--username", "u:p", "get", "/f"])
         assert code == 1 and "not supported yet" in err
-        code, _, err = run(ETCDPPCTL_BIN, m.client_url, ["-D", "example.com", "get", "/f"])
-        assert code == 1 and err.startswith("etcdppctl: -D is not supported yet"), err
+        code, _, err = run(ETCDPPCTL_BIN, m.client_url, ["-u", "u:p", "get", "/f"])
+        assert code == 1 and err.startswith("etcdppctl: -u is not supported yet"), err
         # etcdctl's v2 auth commands: known, refused (etcdpp has no v2 authentication).
         for command in (["user", "list"], ["role", "list"], ["auth", "enable"]):
             code, _, err = run(ETCDPPCTL_BIN, m.client_url, command)

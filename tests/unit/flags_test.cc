@@ -117,13 +117,21 @@ TEST(FlagsTest, EmptyEnvironmentValueIsUnset) {
   EXPECT_EQ(r.flags.get("proxy"), "off");
 }
 
-TEST(FlagsTest, UnsupportedFlagsAreRejected) {
+TEST(FlagsTest, UnsupportedFlagsAreRejectedAndBootstrapSourcesExcludeEachOther) {
   auto r = parse({"--cert-file", "/x.pem"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("TLS is not supported yet"), std::string::npos);
-  auto d = parse({"--discovery-srv", "example.com"});
+  auto d =
+      parse({"--discovery-srv", "example.com", "--initial-cluster", "a=http://127.0.0.1:2380"});
   EXPECT_EQ(d.exit_code, 2);
-  EXPECT_NE(d.err.find("DNS SRV discovery is not supported yet"), std::string::npos);
+  EXPECT_NE(d.err.find("Choose one of"), std::string::npos);
+}
+
+TEST(FlagsTest, DiscoverySrvIsABootstrapSource) {
+  auto r = parse({"--discovery-srv", "example.com", "--discovery-srv-name", "blue"});
+  EXPECT_EQ(r.exit_code, -1) << r.err;
+  EXPECT_EQ(r.flags.get("discovery-srv"), "example.com");
+  EXPECT_EQ(r.flags.get("discovery-srv-name"), "blue");
 }
 
 // Every flag `etcd --help` of etcd 3.4.23 lists is known: honoured, accepted without effect

@@ -1,0 +1,31 @@
+#include "cmd/srv_bootstrap.h"
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "client/srv_lookup.h"
+
+namespace etcdpp::cmd {
+
+std::optional<std::string> srv_initial_cluster(
+    const FlagValues& f, const std::string& name,
+    const std::vector<std::string>& advertise_peer_urls) {
+  auto found = client::discover_srv_cluster(f.get("discovery-srv"), f.get("discovery-srv-name"),
+                                            name, advertise_peer_urls);
+  if (!found.error.empty()) {
+    ETCDPP_LOG_ERROR("error setting up initial cluster: {}", found.error);
+    return std::nullopt;
+  }
+  for (const auto& entry : base::split(found.initial_cluster, ',')) {
+    ETCDPP_LOG_INFO("got bootstrap from DNS for etcd-server at {}", entry);
+  }
+  if (found.https) {
+    ETCDPP_LOG_ERROR(
+        "error setting up initial cluster: the _etcd-server-ssl SRV records of {} name https "
+        "peers, and TLS is not supported yet",
+        f.get("discovery-srv"));
+    return std::nullopt;
+  }
+  return found.initial_cluster;
+}
+
+}  // namespace etcdpp::cmd
