@@ -70,6 +70,17 @@ std::string go_quote(std::string_view text) {
   return out + "\"";
 }
 
+V2Client::V2Client(ClientOptions options, uint64_t seed)
+    : options_(std::move(options)), rng_(seed) {
+  set_endpoints(std::move(options_.endpoints));
+}
+
+void V2Client::set_endpoints(std::vector<std::string> endpoints) {
+  std::shuffle(endpoints.begin(), endpoints.end(), rng_);
+  options_.endpoints = std::move(endpoints);
+  pinned_ = 0;
+}
+
 bool V2Client::call(std::string_view method, std::string_view target, std::string_view body,
                     std::string_view content_type, HttpAnswer& answer, ClusterError& error) {
   return call(method, target, body, content_type, answer, error, options_.request_timeout);
@@ -79,7 +90,10 @@ bool V2Client::call(std::string_view method, std::string_view target, std::strin
                     std::string_view content_type, HttpAnswer& answer, ClusterError& error,
                     std::chrono::milliseconds timeout) {
   error = ClusterError{};
-  for (const std::string& endpoint : options_.endpoints) {
+  const size_t count = options_.endpoints.size();
+  for (size_t i = 0; i < count; ++i) {
+    const size_t index = (pinned_ + i) % count;
+    const std::string& endpoint = options_.endpoints[index];
     std::string parse_error;
     auto url = http::parse_url(endpoint, parse_error);
     if (!url) {
@@ -110,6 +124,7 @@ bool V2Client::call(std::string_view method, std::string_view target, std::strin
       error.connection_only = false;
       continue;
     }
+    pinned_ = index;
     return true;
   }
   return false;
@@ -139,7 +154,12 @@ bool V2Client::sync(ClusterError& error, bool& no_endpoints) {
     no_endpoints = true;
     return false;
   }
-  options_.endpoints = std::move(urls);
+  // Unchanged membership keeps the order, and so the pinned endpoint (as the Go client).
+  std::vector<std::string> sorted_new = urls;
+  std::vector<std::string> sorted_now = options_.endpoints;
+  std::sort(sorted_new.begin(), sorted_new.end());
+  std::sort(sorted_now.begin(), sorted_now.end());
+  if (sorted_new != sorted_now) set_endpoints(std::move(urls));
   return true;
 }
 

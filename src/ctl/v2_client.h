@@ -3,10 +3,14 @@
 // etcdctl users see: it first synchronises the endpoint list from the cluster's members
 // (unless --no-sync), then sends each request to the endpoints in turn until one answers;
 // a 500/503 answer counts as "has no leader" and moves on to the next endpoint. When none
-// answers, the error lists each endpoint's failure in etcd's wording.
+// answers, the error lists each endpoint's failure in etcd's wording. As the Go client, it
+// holds its endpoints in a random order (so that many runs spread over the members) and starts
+// each request at the endpoint that answered the last one.
 #include "ctl/sync_http.h"
 
 #include <chrono>
+#include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -32,7 +36,8 @@ struct ClusterError {
 
 class V2Client {
  public:
-  explicit V2Client(ClientOptions options) : options_(std::move(options)) {}
+  // `seed` orders the endpoints (a fixed one for tests; by default a random one).
+  explicit V2Client(ClientOptions options, uint64_t seed = std::random_device{}());
 
   // Replaces the endpoints by the client URLs the members published. False and `error` when
   // no endpoint answered, or the cluster published none ("no_endpoints" set).
@@ -48,7 +53,12 @@ class V2Client {
   const std::vector<std::string>& endpoints() const { return options_.endpoints; }
 
  private:
+  // The Go client's SetEndpoints: shuffled, the first one pinned.
+  void set_endpoints(std::vector<std::string> endpoints);
+
   ClientOptions options_;
+  std::mt19937_64 rng_;
+  size_t pinned_ = 0;  // where the next request starts: the endpoint that answered last
 };
 
 // Percent-encodes `text` for a URL path or a form value.
