@@ -116,25 +116,22 @@ SrvAnswer lookup_srv(const std::string& service, const std::string& proto,
   unsigned char query[NS_PACKETSZ];
   int query_length = res_nmkquery(&state, ns_o_query, name.c_str(), ns_c_in, ns_t_srv, nullptr, 0,
                                   nullptr, query, sizeof query);
-  std::vector<unsigned char> answer(NS_MAXMSG);
-  int answer_length = -1;
-  int send_errno = 0;
-  auto send_started = std::chrono::steady_clock::now();
-  if (query_length > 0) {
-    errno = 0;
-    answer_length =
-        res_nsend(&state, query, query_length, answer.data(), static_cast<int>(answer.size()));
-    send_errno = errno;
+  if (query_length <= 0) {
+    res_nclose(&state);
+    result.error = dns_error_text(name, server, DnsFailure::no_such_host);  // not a valid name
+    return result;
   }
+  std::vector<unsigned char> answer(NS_MAXMSG);
+  auto send_started = std::chrono::steady_clock::now();
+  errno = 0;
+  int answer_length =
+      res_nsend(&state, query, query_length, answer.data(), static_cast<int>(answer.size()));
+  int send_errno = errno;
   auto send_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - send_started)
                      .count();
   long timeout_ms = static_cast<long>(state.retrans) * 1000;
   res_nclose(&state);
-  if (query_length <= 0) {
-    result.error = dns_error_text(name, server, DnsFailure::no_such_host);  // not a valid name
-    return result;
-  }
   if (answer_length < 0) {
     // glibc gives up with ECONNREFUSED when no server could be reached, else with ETIMEDOUT:
     // both when none answered in time and when they answered SERVFAIL, REFUSED or NOTIMP (Go:
@@ -232,7 +229,6 @@ SrvClusterDiscovery discover_srv_cluster(const std::string& domain, const std::s
   }
   std::string suffix = srv_name.empty() ? "" : "-" + srv_name;
   std::vector<std::string> errors;
-  std::vector<std::string> entries;
   int temp_name = 0;  // the names of the other members: "0", "1", ...
   for (const auto& [service, scheme] :
        {std::pair<std::string, std::string>{"etcd-server-ssl", "https"}, {"etcd-server", "http"}}) {
@@ -255,7 +251,7 @@ SrvClusterDiscovery discover_srv_cluster(const std::string& domain, const std::s
         continue;
       }
       std::string name = own != own_by_address.end() ? own_name : std::to_string(temp_name++);
-      entries.push_back(name + "=" + url);
+      result.members.push_back(name + "=" + url);
       ++found;
     }
     if (found > 0 && scheme == "https") result.https = true;
@@ -263,12 +259,8 @@ SrvClusterDiscovery discover_srv_cluster(const std::string& domain, const std::s
       errors.push_back("error querying DNS SRV records for _" + service + suffix + " " + problem);
     }
   }
-  if (entries.empty()) {
+  if (result.members.empty()) {
     for (const auto& e : errors) result.error += (result.error.empty() ? "" : "; ") + e;
-    return result;
-  }
-  for (const auto& e : entries) {
-    result.initial_cluster += (result.initial_cluster.empty() ? "" : ",") + e;
   }
   return result;
 }

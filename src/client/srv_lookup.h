@@ -51,10 +51,10 @@ struct ClientUrlDiscovery {
 ClientUrlDiscovery discover_client_urls(const std::string& domain);
 
 struct SrvClusterDiscovery {
-  // "name=http://host:port,...": the peers the domain publishes, in --initial-cluster form.
+  // "name=http://host:port" for each peer the domain publishes (--initial-cluster entries).
   // The member whose address is one of `advertise_peer_urls` is named `own_name`; the others
   // get the names "0", "1", ... (as etcd names them).
-  std::string initial_cluster;
+  std::vector<std::string> members;
   bool https = false;  // _etcd-server-ssl records were found (their peers speak TLS)
   std::string error;   // set when no peer could be found (etcd's "error querying ..." texts)
 };

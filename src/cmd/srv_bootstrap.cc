@@ -1,7 +1,6 @@
 #include "cmd/srv_bootstrap.h"
 
 #include "base/log.h"
-#include "base/strings.h"
 #include "client/srv_lookup.h"
 
 namespace etcdpp::cmd {
@@ -15,8 +14,10 @@ std::optional<std::string> srv_initial_cluster(
     ETCDPP_LOG_ERROR("error setting up initial cluster: {}", found.error);
     return std::nullopt;
   }
-  for (const auto& entry : base::split(found.initial_cluster, ',')) {
+  std::string initial_cluster;
+  for (const auto& entry : found.members) {
     ETCDPP_LOG_INFO("got bootstrap from DNS for etcd-server at {}", entry);
+    initial_cluster += (initial_cluster.empty() ? "" : ",") + entry;
   }
   if (found.https) {
     ETCDPP_LOG_ERROR(
@@ -25,7 +26,7 @@ std::optional<std::string> srv_initial_cluster(
         f.get("discovery-srv"));
     return std::nullopt;
   }
-  return found.initial_cluster;
+  return initial_cluster;
 }
 
 }  // namespace etcdpp::cmd

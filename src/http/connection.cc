@@ -163,12 +163,13 @@ asio::awaitable<ReadResult> read_request(const StatePtr& state, beast::flat_buff
   co_return ReadResult::closed;
 }
 
-// Serves requests on the connection of `state` (see serve_connection). Its frame lives as long
-// as the connection, so it holds only what every request needs. `open`, when given, is the
-// accept loop's count of open connections: decremented (and handler.on_close() called) at
-// the end, here rather than in a caller's frame that would live as long.
-asio::awaitable<void> serve_requests(StatePtr state, const ConnectionLimits& limits,
-                                     ConnectionHandler& handler, size_t* open) {
+// Serves requests on the connection of `state` until the client closes, an unreadable request
+// was answered, or the handler says to stop. Its frame lives as long as the connection, so it
+// holds only what every request needs. `open` is the accept loop's count of open connections:
+// decremented (and handler.on_close() called) at the end, here rather than in a caller's frame
+// that would live as long.
+asio::awaitable<void> serve_connection(StatePtr state, const ConnectionLimits& limits,
+                                       ConnectionHandler& handler, size_t& open) {
   auto& sock = state->socket;
   boost::system::error_code ec;
   std::string client_ip;
@@ -214,10 +215,8 @@ asio::awaitable<void> serve_requests(StatePtr state, const ConnectionLimits& lim
   sock.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   sock.close(ec);
   handler.on_connection_closed(remote);
-  if (open) {
-    --*open;
-    handler.on_close();
-  }
+  --open;
+  handler.on_close();
 }
 
 }  // namespace
@@ -252,16 +251,10 @@ asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor,
     // The socket goes to the heap here, not through the coroutines' parameters: each frame
     // would otherwise keep a (moved-from) socket object for the connection's lifetime.
     asio::co_spawn(executor,
-                   serve_requests(std::make_shared<ConnectionState>(std::move(socket)), limits,
-                                  handler, &handler.open_connections_),
+                   serve_connection(std::make_shared<ConnectionState>(std::move(socket)), limits,
+                                    handler, handler.open_connections_),
                    asio::detached);
   }
-}
-
-asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, const ConnectionLimits& limits,
-                                       ConnectionHandler& handler) {
-  co_await serve_requests(std::make_shared<ConnectionState>(std::move(socket)), limits, handler,
-                          nullptr);
 }
 
 }  // namespace etcdpp::http

@@ -74,18 +74,13 @@ class ConnectionHandler {
   size_t open_connections_ = 0;
 };
 
-// Accepts connections until the acceptor is closed, serving each with serve_connection; over
+// Accepts connections until the acceptor is closed, serving each (requests until the client
+// closes, an unreadable request was answered, or the handler says to stop); over
 // limits.max_connections a connection gets busy_answer() and is closed at once. Accept
 // failures (e.g. out of descriptors) back off for 100 ms instead of spinning.
 boost::asio::awaitable<void> accept_connections(boost::asio::ip::tcp::acceptor& acceptor,
                                                 const ConnectionLimits& limits,
                                                 ConnectionHandler& handler);
-
-// Serves requests on `socket` until the client closes, an unreadable request was answered, or
-// the handler says to stop. `handler` and `limits` must outlive the returned awaitable.
-boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
-                                              const ConnectionLimits& limits,
-                                              ConnectionHandler& handler);
 
 // A listening socket for `url` ("localhost" listens on 127.0.0.1). nullopt and etcd's message
 // ("listen tcp 127.0.0.1:2379: bind: Address already in use") when it cannot listen.

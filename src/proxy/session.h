@@ -1,5 +1,5 @@
 #pragma once
-// The proxy's answer to each client request (connections are read by http::serve_connection):
+// The proxy's answer to each client request (connections are read by http::accept_connections):
 // routes the proxy's local paths, refuses loops and read-only writes, and hands the rest to
 // the Forwarder. One instance serves every connection of the proxy.
 #include "http/connection.h"
