@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev prometheus-cpp-dev libprotobuf-dev protobuf-compiler libyaml-cpp-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest python3-requests python3-etcd
-  etcd-server etcd-client curl procps iproute2 util-linux dnsmasq-base
+  etcd-server etcd-client curl procps iproute2 util-linux dnsmasq-base openssl
   # fuzzing (libFuzzer comes with clang's runtime)
   clang libclang-rt-14-dev
   # benchmarks

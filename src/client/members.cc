@@ -80,10 +80,12 @@ std::optional<uint64_t> parse_cluster_id(std::string_view text) {
 boost::asio::awaitable<MembersAnswer> fetch_members(const std::vector<http::Url>& peer_urls,
                                                     std::optional<uint64_t> expected_cluster_id,
                                                     std::chrono::milliseconds dial_timeout,
-                                                    std::chrono::milliseconds request_timeout) {
+                                                    std::chrono::milliseconds request_timeout,
+                                                    boost::asio::ssl::context* tls) {
   MembersAnswer answer;
   for (const auto& peer : peer_urls) {
     http::FetchRequest req;
+    req.tls = tls;
     req.target = "/members";
     req.connect_timeout = dial_timeout;
     req.timeout = request_timeout;

@@ -3,6 +3,7 @@
 #include "http/url.h"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -37,10 +38,12 @@ struct MembersAnswer {
 // Asks each peer URL in order for GET /members; the first usable answer wins. An answer is
 // usable when it is a JSON array of members (possibly empty) with a valid X-Etcd-Cluster-ID.
 // When `expected_cluster_id` is set, an answer from another cluster is rejected (etcd's proxy
-// silently follows it). The caller keeps `peer_urls` alive until the result is ready.
+// silently follows it). `tls`: the client context for https peers (nullptr: they fail). The
+// caller keeps `peer_urls` and `tls` alive until the result is ready.
 boost::asio::awaitable<MembersAnswer> fetch_members(const std::vector<http::Url>& peer_urls,
                                                     std::optional<uint64_t> expected_cluster_id,
                                                     std::chrono::milliseconds dial_timeout,
-                                                    std::chrono::milliseconds request_timeout);
+                                                    std::chrono::milliseconds request_timeout,
+                                                    boost::asio::ssl::context* tls = nullptr);
 
 }  // namespace etcdpp::client

@@ -7,6 +7,7 @@
 #include "cmd/flags.h"
 #include "cmd/run_member.h"
 #include "cmd/srv_bootstrap.h"
+#include "cmd/tls_flags.h"
 #include "discovery/initial_cluster.h"
 #include "proxy/cluster_file.h"
 #include "proxy/proxy_server.h"
@@ -77,6 +78,8 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
   }
   std::string error;
   cfg.listen_urls = *etcdpp::http::parse_url_list(f.get("listen-client-urls"), error);
+  cfg.client_tls = etcdpp::cmd::client_tls_files(f);
+  cfg.peer_tls = etcdpp::cmd::peer_tls_files(f);
   if (!f.get("discovery").empty()) {
     auto file = etcdpp::proxy::read_cluster_file(data_dir / "proxy");
     if (file.exists && file.error.empty()) {
@@ -92,7 +95,7 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
     }
   } else if (!f.get("discovery-srv").empty()) {
     // As etcd's proxy: the peers of the SRV records, none of them this process.
-    auto srv_cluster = etcdpp::cmd::srv_initial_cluster(f, "", {});
+    auto srv_cluster = etcdpp::cmd::srv_initial_cluster(f, "", {}, /*https_peers=*/true);
     if (!srv_cluster) return 1;
     auto cluster = etcdpp::discovery::parse_initial_cluster(*srv_cluster, error);
     if (!cluster) {

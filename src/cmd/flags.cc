@@ -58,7 +58,7 @@ std::string unsupported_reason(std::string_view name) {
       name.find("ca-file") != std::string_view::npos ||
       name.find("crl") != std::string_view::npos || name == "cipher-suites" ||
       name.find("san-verification") != std::string_view::npos) {
-    return "TLS is not supported yet";
+    return "this TLS option is not supported yet (docs/tls.md lists the ones that are)";
   }
   if (name == "experimental-enable-v2v3") {
     return "etcdpp keeps the v2 keyspace in its own store; there is no v3 backend to serve it from";
@@ -142,8 +142,9 @@ std::string validate_values(const FlagValues& f) {
         if (!http::is_bindable_host(u)) {
           return invalid(f, name, "expected IP in URL for binding (" + u.text + ")");
         }
-        if (u.scheme != "http") {
-          return invalid(f, name, "etcdpp serves only http:// listeners yet (" + u.text + ")");
+        if (u.scheme != "http" && u.scheme != "https") {
+          return invalid(f, name,
+                         "etcdpp serves only http:// and https:// listeners yet (" + u.text + ")");
         }
       }
     }

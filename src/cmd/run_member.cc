@@ -9,7 +9,9 @@
 #include "cmd/discovery_bootstrap.h"
 #include "cmd/run_until_done.h"
 #include "cmd/srv_bootstrap.h"
+#include "cmd/tls_flags.h"
 #include "discovery/initial_cluster.h"
+#include "http/tls.h"
 #include "server/member.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -34,6 +36,62 @@ int flag_error(const std::string& message) {
   return 1;
 }
 
+// The member's TLS: https client (and metrics) listeners are served with --cert-file and
+// --key-file (and --client-cert-auth, --trusted-ca-file); TLS between members is not there yet,
+// so https peer URLs and the --peer-* files are refused. 0 or the exit code.
+int check_tls(const FlagValues& f, const std::vector<http::Url>& listen_client,
+              const std::vector<http::Url>& listen_metrics,
+              const std::vector<http::Url>& listen_peer,
+              const std::vector<http::Url>& advertise_peer,
+              std::shared_ptr<asio::ssl::context>& client_tls) {
+  for (const char* peer_flag :
+       {"peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-client-cert-auth"}) {
+    if (f.is_set(peer_flag) && f.get(peer_flag) != "" && f.get(peer_flag) != "false") {
+      std::fprintf(stderr,
+                   "etcdpp: --%s is not supported for members yet: TLS between members is not "
+                   "there yet (a proxy uses it for its requests to https peer URLs)\n",
+                   peer_flag);
+      return 2;
+    }
+  }
+  std::vector<http::Url> peers = listen_peer;
+  peers.insert(peers.end(), advertise_peer.begin(), advertise_peer.end());
+  bool https_peer = f.get("initial-cluster").find("https://") != std::string::npos;
+  for (const auto& u : peers) https_peer = https_peer || u.scheme == "https";
+  if (https_peer) {
+    std::fprintf(stderr,
+                 "etcdpp: https peer URLs are not supported for members yet: TLS between "
+                 "members is not there yet (client URLs may be https)\n");
+    return 2;
+  }
+  http::TlsFiles files = client_tls_files(f);
+  std::vector<http::Url> served = listen_client;
+  served.insert(served.end(), listen_metrics.begin(), listen_metrics.end());
+  for (const auto& u : served) {
+    if (u.scheme != "https") continue;
+    if (files.empty()) {
+      return flag_error("TLS key/cert (--cert-file, --key-file) must be provided for client url " +
+                        u.text + " with HTTPS scheme");
+    }
+    if (client_tls) continue;
+    std::string error;
+    client_tls = http::make_server_tls(files, error);
+    if (!client_tls) {
+      ETCDPP_LOG_ERROR("cannot serve https client URLs: {}", error);
+      return 1;
+    }
+  }
+  for (const auto& u : listen_client) {
+    if (u.scheme == "http" && !files.empty()) {
+      ETCDPP_LOG_WARN(
+          "The scheme of client url {} is HTTP while peer key/cert files are presented. "
+          "Ignored key/cert files.",
+          u.text);
+    }
+  }
+  return 0;
+}
+
 // Fills in how a new data dir starts: the members of a new cluster (from --initial-cluster or
 // the discovery service), or the identity of a member joining a running one (asked from the
 // cluster's peers). 0, kFallBackToProxy, or the exit code.
@@ -55,7 +113,8 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
   }
   bool from_srv = !f.get("discovery-srv").empty();
   if (from_srv) {
-    auto srv_cluster = srv_initial_cluster(f, name, http::url_texts(advertise_peer));
+    auto srv_cluster = srv_initial_cluster(f, name, http::url_texts(advertise_peer),
+                                           /*https_peers=*/false);
     if (!srv_cluster) return 1;
     cluster_text = *srv_cluster;
     source = "DNS SRV records";
@@ -167,6 +226,11 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
     return flag_error(
         "--advertise-client-urls is required when --listen-client-urls is set explicitly");
   }
+  std::shared_ptr<asio::ssl::context> client_tls;
+  if (int code = check_tls(f, *listen_client, *listen_metrics, *listen_peer, *advertise_peer,
+                           client_tls)) {
+    return code;
+  }
   const std::string& name = f.get("name");
   std::filesystem::path member_dir = data_dir / "member";
   std::error_code ec;
@@ -253,7 +317,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
       }
       auto& acceptor = acceptors.emplace_back(std::move(*listener));
       ETCDPP_LOG_INFO("listening for {} on {}", what, url.text);
-      asio::co_spawn(io, http::accept_connections(acceptor, limits, handler), asio::detached);
+      auto tls = url.scheme == "https" ? client_tls : nullptr;
+      asio::co_spawn(io, http::accept_connections(acceptor, limits, handler, tls), asio::detached);
     }
     return true;
   };

@@ -5,9 +5,9 @@
 
 namespace etcdpp::cmd {
 
-std::optional<std::string> srv_initial_cluster(
-    const FlagValues& f, const std::string& name,
-    const std::vector<std::string>& advertise_peer_urls) {
+std::optional<std::string> srv_initial_cluster(const FlagValues& f, const std::string& name,
+                                               const std::vector<std::string>& advertise_peer_urls,
+                                               bool https_peers) {
   auto found = client::discover_srv_cluster(f.get("discovery-srv"), f.get("discovery-srv-name"),
                                             name, advertise_peer_urls);
   if (!found.error.empty()) {
@@ -19,10 +19,10 @@ std::optional<std::string> srv_initial_cluster(
     ETCDPP_LOG_INFO("got bootstrap from DNS for etcd-server at {}", entry);
     initial_cluster += (initial_cluster.empty() ? "" : ",") + entry;
   }
-  if (found.https) {
+  if (found.https && !https_peers) {
     ETCDPP_LOG_ERROR(
         "error setting up initial cluster: the _etcd-server-ssl SRV records of {} name https "
-        "peers, and TLS is not supported yet",
+        "peers, and TLS between members is not supported yet",
         f.get("discovery-srv"));
     return std::nullopt;
   }

@@ -276,10 +276,21 @@ std::string members_error(const HttpAnswer& answer) {
   return "unexpected status " + std::to_string(answer.status);
 }
 
-bool list_members(Context& ctx, std::vector<MemberRow>& out, int& code) {
+// How a failed member listing is told: `member` commands print the error and exit 1;
+// cluster-health says the cluster may be unhealthy and exits as etcdctl's handleError does.
+enum class ListFailure { member_command, health_check };
+
+bool list_members(Context& ctx, std::vector<MemberRow>& out, int& code,
+                  ListFailure failure = ListFailure::member_command) {
   HttpAnswer answer;
   ClusterError cerr;
   if (!ctx.client.call("GET", "/v2/members", "", "", answer, cerr)) {
+    if (failure == ListFailure::health_check) {
+      std::cout << "cluster may be unhealthy: failed to list members\n" << std::flush;
+      std::cerr << "Error:  " << cerr.message() << "\n" << cerr.detail() << "\n";
+      code = kExitServerError;
+      return false;
+    }
     std::cerr << cerr.message() << "\n";
     code = kExitError;
     return false;
@@ -511,7 +522,7 @@ namespace {
 int check_health_once(Context& ctx) {
   int code = kExitSuccess;
   std::vector<MemberRow> members;
-  if (!list_members(ctx, members, code)) return code;
+  if (!list_members(ctx, members, code, ListFailure::health_check)) return code;
   size_t healthy = 0;
   for (const auto& m : members) {
     if (m.client_urls.empty()) {
@@ -524,7 +535,8 @@ int check_health_once(Context& ctx) {
       auto url = http::parse_url(u, parse_error);
       HttpAnswer answer;
       if (url) {
-        answer = http_exchange(*url, "GET", "/health", "", "", std::chrono::seconds(5));
+        answer = http_exchange(*url, "GET", "/health", "", "", std::chrono::seconds(5),
+                               ctx.client.tls());
       } else {
         answer.error = parse_error;
       }

@@ -11,6 +11,7 @@
 #include "ctl/commands.h"
 #include "ctl/help.h"
 #include "ctl/v2_client.h"
+#include "http/tls.h"
 
 #include <cstdlib>
 #include <iostream>
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
   bool debug = false;  // --debug: the cURL command of every request, on stderr
   std::string endpoints_flag, endpoint_flag, peers_flag, discovery_srv;
   bool insecure_discovery = false;
+  etcdpp::http::TlsFiles tls_files;  // --cert-file, --key-file, --ca-file
   ClientOptions options;
   size_t i = 0;
   for (; i < args.size(); ++i) {
@@ -211,8 +213,7 @@ int main(int argc, char** argv) {
       insecure_discovery = !inline_value || *inline_value != "false";
       continue;
     }
-    if (name == "cert-file" || name == "key-file" || name == "ca-file" || name == "username" ||
-        name == "u") {
+    if (name == "username" || name == "u") {
       // Named as given: "-D", "--discovery-srv".
       std::cerr << "etcdppctl: " << (name.size() == 1 ? "-" : "--") << name
                 << " is not supported yet\n";
@@ -230,6 +231,12 @@ int main(int argc, char** argv) {
       peers_flag = *v;
     } else if (name == "discovery-srv" || name == "D") {
       discovery_srv = *v;
+    } else if (name == "cert-file") {
+      tls_files.cert_file = *v;
+    } else if (name == "key-file") {
+      tls_files.key_file = *v;
+    } else if (name == "ca-file") {
+      tls_files.trusted_ca_file = *v;
     } else if (name == "timeout" || name == "total-timeout") {
       auto d = parse_duration(*v);
       if (!d)
@@ -346,6 +353,23 @@ int main(int argc, char** argv) {
   // A watch waits as long as it must: no per-request timeout.
   if (watching) options.request_timeout = std::chrono::hours(24 * 365);
   options.debug = debug;
+  // TLS as etcdctl: flags, else $ETCDCTL_CA_FILE, $ETCDCTL_CERT_FILE, $ETCDCTL_KEY_FILE; the
+  // certificates of endpoints found through SRV records must carry the domain's name.
+  if (tls_files.trusted_ca_file.empty()) tls_files.trusted_ca_file = env("ETCDCTL_CA_FILE");
+  if (tls_files.cert_file.empty()) tls_files.cert_file = env("ETCDCTL_CERT_FILE");
+  if (tls_files.key_file.empty()) tls_files.key_file = env("ETCDCTL_KEY_FILE");
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
+  if (!tls_files.trusted_ca_file.empty() || !tls_files.cert_file.empty() ||
+      !tls_files.key_file.empty()) {
+    std::string tls_error;
+    tls_context = etcdpp::http::make_client_tls(tls_files, tls_error);
+    if (!tls_context) {
+      std::cerr << tls_error << "\n";
+      return kExitError;
+    }
+    options.tls.context = tls_context.get();
+  }
+  if (!discovery_srv.empty() && !insecure_discovery) options.tls.server_name = discovery_srv;
   V2Client client(options);
   auto joined = [&client](const char* separator) {
     std::string list;

@@ -1,6 +1,7 @@
 #include "ctl/sync_http.h"
 
 #include "http/fetch.h"
+#include "http/tls.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,7 +19,7 @@ constexpr size_t kMaxBodyBytes = 64 << 20;
 
 HttpAnswer http_exchange(const http::Url& url, std::string_view method, std::string_view target,
                          std::string_view body, std::string_view content_type,
-                         std::chrono::milliseconds timeout) {
+                         std::chrono::milliseconds timeout, const TlsSettings& tls) {
   http::FetchRequest request;
   request.method = std::string(method);
   request.target = std::string(target);
@@ -27,6 +28,8 @@ HttpAnswer http_exchange(const http::Url& url, std::string_view method, std::str
   request.body_limit_bytes = kMaxBodyBytes;
   request.body = std::string(body);
   request.content_type = std::string(content_type);
+  request.tls = tls.context ? tls.context : &http::default_client_tls();
+  request.tls_server_name = tls.server_name;
   http::FetchResult result;
   asio::io_context io(1);
   asio::co_spawn(
@@ -36,6 +39,7 @@ HttpAnswer http_exchange(const http::Url& url, std::string_view method, std::str
   HttpAnswer out;
   out.ok = result.ok;
   out.error = std::move(result.error);
+  out.tls_failure = result.tls_failure;
   out.status = result.status;
   out.etcd_index = result.header("X-Etcd-Index");
   out.body = std::move(result.body);

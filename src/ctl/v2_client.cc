@@ -108,9 +108,10 @@ bool V2Client::call(std::string_view method, std::string_view target, std::strin
       std::cerr << "cURL Command: curl -X " << method << " " << endpoint << target
                 << (with_body ? " -d " + go_quote(body) : std::string()) << "\n";
     }
-    answer = http_exchange(*url, method, target, body, content_type, timeout);
+    answer = http_exchange(*url, method, target, body, content_type, timeout, options_.tls);
     if (!answer.ok) {
       error.errors.push_back(answer.error);
+      if (answer.tls_failure) error.connection_only = false;
       continue;
     }
     if (answer.status == 500 || answer.status == 503) {

@@ -21,6 +21,7 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{2000};  // --timeout
   std::chrono::milliseconds total_timeout{5000};    // --total-timeout (sync)
   bool debug = false;  // --debug: print each request as a curl command on stderr
+  TlsSettings tls;     // for https endpoints
 };
 
 struct ClusterError {
@@ -51,6 +52,7 @@ class V2Client {
             std::string_view content_type, HttpAnswer& answer, ClusterError& error,
             std::chrono::milliseconds timeout);
   const std::vector<std::string>& endpoints() const { return options_.endpoints; }
+  const TlsSettings& tls() const { return options_.tls; }
 
  private:
   // The Go client's SetEndpoints: shuffled, the first one pinned.

@@ -12,11 +12,13 @@
 #include "http/headers.h"
 #include "http/lazy_deadline.h"
 #include "http/message_io.h"
+#include "http/tls.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -47,8 +49,8 @@ bool is_quiet_close(const boost::system::error_code& ec) {
 // What a connection's coroutines share (linger() runs on after the request loop).
 struct ConnectionState {
   explicit ConnectionState(asio::ip::tcp::socket s)
-      : socket(std::move(s)), deadline(socket.get_executor()) {}
-  asio::ip::tcp::socket socket;
+      : stream(std::move(s)), deadline(stream.get_executor()) {}
+  Stream stream;
   LazyDeadline deadline;
 };
 
@@ -60,12 +62,12 @@ asio::awaitable<void> linger(std::shared_ptr<ConnectionState> state) {
   constexpr auto kLingerTime = std::chrono::milliseconds(500);
   constexpr size_t kLingerBytes = 16 << 20;
   boost::system::error_code ec;
-  state->socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  state->deadline.arm(kLingerTime, state->socket);
+  state->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  state->deadline.arm(kLingerTime, state->stream.socket());
   auto scratch = std::make_unique<std::array<char, 16384>>();
   size_t discarded = 0;
   while (!ec && discarded < kLingerBytes) {
-    discarded += co_await state->socket.async_read_some(
+    discarded += co_await state->stream.async_read_some(
         asio::buffer(*scratch), asio::redirect_error(asio::use_awaitable, ec));
   }
   state->deadline.disarm();
@@ -121,6 +123,40 @@ using StatePtr = std::shared_ptr<ConnectionState>;
 
 enum class ReadResult { request, closed };
 
+// Ends a TLS connection as Go does, with a close_notify alert (clients that read an answer to
+// the end of the stream take an end without it for a truncation attack). The alert is sent
+// without waiting for the client's own: marking it received makes OpenSSL's shutdown complete
+// once ours is written. Bounded by a short deadline; errors do not matter here.
+asio::awaitable<void> send_close_notify(ConnectionState& state) {
+  constexpr auto kCloseNotifyTime = std::chrono::milliseconds(1000);
+  boost::system::error_code ec;
+  auto* tls = state.stream.tls();
+  if (!SSL_is_init_finished(tls->native_handle())) co_return;  // no session to close
+  SSL_set_shutdown(tls->native_handle(), SSL_RECEIVED_SHUTDOWN);
+  state.deadline.arm(kCloseNotifyTime, state.stream.socket());
+  co_await tls->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  state.deadline.disarm();
+}
+
+// The server side of a TLS connection's start: the handshake, within the request timeout.
+// False when the connection is to be closed. As etcd's TLS listener, a client that fails it
+// (a plain HTTP request included) is logged and closed without an answer.
+asio::awaitable<bool> start_tls(ConnectionState& state, asio::ssl::context& tls,
+                                const ConnectionLimits& limits,
+                                const asio::ip::tcp::endpoint& remote) {
+  boost::system::error_code ec;
+  state.deadline.arm(limits.request_timeout, state.stream.socket());
+  state.stream.use_tls(tls);
+  co_await tls_handshake(state.stream, asio::ssl::stream_base::server, ec);
+  if (state.deadline.disarm()) ec = asio::error::timed_out;
+  if (ec) {
+    ETCDPP_LOG_WARN("rejected connection from \"{}:{}\" (TLS handshake: {})",
+                    remote.address().to_string(), remote.port(), tls_error_text(ec));
+    co_return false;
+  }
+  co_return true;
+}
+
 // Reads one request whole (head, 100-continue, body) into `req`. `closed`: the connection is
 // done, after the answer an unreadable request is due (too large, too slow, malformed).
 // Its own coroutine so that the parser is not kept in the frame of the connection's loop, which
@@ -128,13 +164,13 @@ enum class ReadResult { request, closed };
 asio::awaitable<ReadResult> read_request(const StatePtr& state, beast::flat_buffer& buffer,
                                          const ConnectionLimits& limits, ConnectionHandler& handler,
                                          ServerRequest& req) {
-  auto& sock = state->socket;
+  auto& sock = state->stream;
   boost::system::error_code ec;
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
   parser.body_limit(limits.max_body_bytes);
   // Once a request has started, all of it must arrive in time (slow clients).
-  state->deadline.arm(limits.request_timeout, sock);
+  state->deadline.arm(limits.request_timeout, sock.socket());
   co_await read_parsed(sock, buffer, parser, ReadUntil::header, ec);
   if (!ec && !parser.is_done() && expects_continue(parser.get()[bhttp::field::expect])) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -169,15 +205,21 @@ asio::awaitable<ReadResult> read_request(const StatePtr& state, beast::flat_buff
 // decremented (and handler.on_close() called) at the end, here rather than in a caller's frame
 // that would live as long.
 asio::awaitable<void> serve_connection(StatePtr state, const ConnectionLimits& limits,
-                                       ConnectionHandler& handler, size_t& open) {
-  auto& sock = state->socket;
+                                       ConnectionHandler& handler, size_t& open,
+                                       std::shared_ptr<asio::ssl::context> tls) {
+  auto& sock = state->stream;
   boost::system::error_code ec;
   std::string client_ip;
-  auto remote = sock.remote_endpoint(ec);
+  auto remote = sock.socket().remote_endpoint(ec);
   if (!ec) client_ip = remote.address().to_string();
-  sock.set_option(asio::ip::tcp::no_delay(true), ec);
+  sock.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   beast::flat_buffer buffer;
-  for (;;) {
+  bool serving = true;
+  if (tls) {
+    serving = co_await start_tls(*state, *tls, limits, remote);
+    tls.reset();
+  }
+  while (serving) {
     // Idle keep-alive connections wait here without a deadline. (A plain read, not
     // async_wait: asio re-arms epoll with a system call on every async_wait.)
     if (buffer.size() == 0) {
@@ -212,8 +254,9 @@ asio::awaitable<void> serve_connection(StatePtr state, const ConnectionLimits& l
     bool keep = co_await handler.handle(sock, req, client_ip);
     if (!keep) break;
   }
-  sock.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  sock.close(ec);
+  if (sock.is_tls()) co_await send_close_notify(*state);
+  sock.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  sock.socket().close(ec);
   handler.on_connection_closed(remote);
   --open;
   handler.on_close();
@@ -222,8 +265,8 @@ asio::awaitable<void> serve_connection(StatePtr state, const ConnectionLimits& l
 }  // namespace
 
 asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor,
-                                         const ConnectionLimits& limits,
-                                         ConnectionHandler& handler) {
+                                         const ConnectionLimits& limits, ConnectionHandler& handler,
+                                         std::shared_ptr<asio::ssl::context> tls) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer backoff(executor);
   for (;;) {
@@ -240,9 +283,12 @@ asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor,
     if (handler.open_connections_ >= limits.max_connections) {
       ETCDPP_LOG_WARN("refusing a connection: {} client connections open (limit)",
                       handler.open_connections_);
-      // A short answer written without waiting, then close.
+      // A short answer written without waiting, then close (a TLS client gets no answer: it
+      // would first need a handshake).
       auto busy = handler.busy_answer();
-      ::send(socket.native_handle(), busy.data(), busy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (!tls) {
+        ::send(socket.native_handle(), busy.data(), busy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      }
       socket.close(ec);
       continue;
     }
@@ -252,7 +298,7 @@ asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor,
     // would otherwise keep a (moved-from) socket object for the connection's lifetime.
     asio::co_spawn(executor,
                    serve_connection(std::make_shared<ConnectionState>(std::move(socket)), limits,
-                                    handler, handler.open_connections_),
+                                    handler, handler.open_connections_, tls),
                    asio::detached);
   }
 }

@@ -9,12 +9,13 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/stream.h"
 #include "http/url.h"
-
-#include <optional>
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,8 +48,8 @@ class ConnectionHandler {
     return std::nullopt;
   }
   // Answers one request on `socket`. Returns whether the connection may carry more requests.
-  virtual boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
-                                              ServerRequest& req, const std::string& client_ip) = 0;
+  virtual boost::asio::awaitable<bool> handle(Stream& socket, ServerRequest& req,
+                                              const std::string& client_ip) = 0;
   // The bytes that answer a request that could not be read (`ec` is Beast's header_limit or
   // body_limit, beast::error::timeout, or a parse error); the connection is closed after them.
   // Default: Go's fixed answers (431, 408, 400; 413 for the body limit).
@@ -68,9 +69,9 @@ class ConnectionHandler {
   size_t open_connections() const { return open_connections_; }
 
  private:
-  friend boost::asio::awaitable<void> accept_connections(boost::asio::ip::tcp::acceptor&,
-                                                         const ConnectionLimits&,
-                                                         ConnectionHandler&);
+  friend boost::asio::awaitable<void> accept_connections(
+      boost::asio::ip::tcp::acceptor&, const ConnectionLimits&, ConnectionHandler&,
+      std::shared_ptr<boost::asio::ssl::context>);
   size_t open_connections_ = 0;
 };
 
@@ -78,9 +79,12 @@ class ConnectionHandler {
 // closes, an unreadable request was answered, or the handler says to stop); over
 // limits.max_connections a connection gets busy_answer() and is closed at once. Accept
 // failures (e.g. out of descriptors) back off for 100 ms instead of spinning.
-boost::asio::awaitable<void> accept_connections(boost::asio::ip::tcp::acceptor& acceptor,
-                                                const ConnectionLimits& limits,
-                                                ConnectionHandler& handler);
+// With `tls`, every connection is TLS (an https listener): the handshake must finish within
+// limits.request_timeout; a failed handshake (a plain HTTP request too) is logged and the
+// connection closed without an answer, as etcd's TLS listener does.
+boost::asio::awaitable<void> accept_connections(
+    boost::asio::ip::tcp::acceptor& acceptor, const ConnectionLimits& limits,
+    ConnectionHandler& handler, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
 
 // A listening socket for `url` ("localhost" listens on 127.0.0.1). nullopt and etcd's message
 // ("listen tcp 127.0.0.1:2379: bind: Address already in use") when it cannot listen.

@@ -8,6 +8,11 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "http/tls.h"
+
+#include <openssl/ssl.h>
 
 namespace etcdpp::http {
 
@@ -32,12 +37,61 @@ std::string dial_error(const Url& url, const boost::system::error_code& ec) {
   return "dial tcp " + url.host_port() + ": " + what;
 }
 
+// Writes the request and reads the answer on a connected stream (plain or TLS).
+template <class AsyncStream>
+asio::awaitable<void> exchange(AsyncStream& stream, const Url& url, const FetchRequest& request,
+                               FetchResult& out) {
+  boost::system::error_code ec;
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(request.method);
+  req.target(request.target);
+  req.version(11);
+  req.set(bhttp::field::host, url.host_port());
+  req.set(bhttp::field::user_agent, "etcdpp");
+  req.set(bhttp::field::connection, "close");
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  if (!request.content_type.empty()) req.set(bhttp::field::content_type, request.content_type);
+  if (!request.body.empty()) {
+    req.body() = request.body;
+    req.prepare_payload();
+  }
+  co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    out.tls_failure = is_tls_alert(ec);
+    out.error =
+        out.tls_failure ? go_tls_alert_text(ec) : "write to " + url.text + ": " + ec.message();
+    co_return;
+  }
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(request.body_limit_bytes);
+  if (request.method == "HEAD") parser.skip(true);
+  co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    // (TLS 1.3: a server that refuses the client's certificate says so after the handshake,
+    // with an alert the first read finds.)
+    out.tls_failure = is_tls_alert(ec);
+    out.error =
+        out.tls_failure ? go_tls_alert_text(ec) : "read from " + url.text + ": " + ec.message();
+    co_return;
+  }
+  auto& res = parser.get();
+  out.ok = true;
+  out.status = res.result_int();
+  for (const auto& field : res) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.body = std::move(res.body());
+}
+
 }  // namespace
 
 asio::awaitable<FetchResult> fetch(const Url& url, const FetchRequest& request) {
   FetchResult out;
-  if (url.scheme != "http") {
-    out.error = "unsupported scheme " + url.scheme + " (only http is supported)";
+  bool https = url.scheme == "https";
+  if (url.scheme != "http" && !(https && request.tls)) {
+    out.error = "unsupported scheme " + url.scheme +
+                (https ? " (no TLS settings for this connection)" : " (only http and https)");
     co_return out;
   }
   auto executor = co_await asio::this_coro::executor;
@@ -54,40 +108,23 @@ asio::awaitable<FetchResult> fetch(const Url& url, const FetchRequest& request) 
     co_return out;
   }
   stream.expires_after(request.timeout);
-  bhttp::request<bhttp::string_body> req;
-  req.method_string(request.method);
-  req.target(request.target);
-  req.version(11);
-  req.set(bhttp::field::host, url.host_port());
-  req.set(bhttp::field::user_agent, "etcdpp");
-  req.set(bhttp::field::connection, "close");
-  for (const auto& [name, value] : request.headers) req.set(name, value);
-  if (!request.content_type.empty()) req.set(bhttp::field::content_type, request.content_type);
-  if (!request.body.empty()) {
-    req.body() = request.body;
-    req.prepare_payload();
-  }
-  co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    out.error = "write to " + url.text + ": " + ec.message();
+  if (https) {
+    beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *request.tls);
+    const std::string& name = request.tls_server_name.empty() ? url.host : request.tls_server_name;
+    prepare_client_tls(tls.native_handle(), name,
+                       SSL_CTX_get_verify_mode(request.tls->native_handle()) != SSL_VERIFY_NONE);
+    co_await tls.async_handshake(asio::ssl::stream_base::client,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      out.tls_failure = true;
+      out.error = client_handshake_error(tls.native_handle(), name, ec);
+      co_return out;
+    }
+    // (No TLS shutdown after the answer: the request said Connection: close.)
+    co_await exchange(tls, url, request, out);
     co_return out;
   }
-  beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(request.body_limit_bytes);
-  if (request.method == "HEAD") parser.skip(true);
-  co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    out.error = "read from " + url.text + ": " + ec.message();
-    co_return out;
-  }
-  auto& res = parser.get();
-  out.ok = true;
-  out.status = res.result_int();
-  for (const auto& field : res) {
-    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  out.body = std::move(res.body());
+  co_await exchange(stream, url, request, out);
   beast::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   co_return out;

@@ -4,6 +4,7 @@
 #include "http/url.h"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <string>
@@ -21,6 +22,12 @@ struct FetchRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
   std::string body;          // sent with Content-Length when not empty
   std::string content_type;  // set when not empty
+  // The client context for https URLs (http/tls.h: make_client_tls); without one an https URL
+  // is refused. Not owned.
+  boost::asio::ssl::context* tls = nullptr;
+  // The name the server's certificate must carry, when not the URL's host (etcdctl checks the
+  // SRV domain for endpoints it discovered).
+  std::string tls_server_name;
 };
 
 struct FetchResult {
@@ -28,6 +35,9 @@ struct FetchResult {
   // When !ok: what went wrong, in Go's wording for dial failures (etcdctl users see it), e.g.
   // "dial tcp 127.0.0.1:1: connect: connection refused".
   std::string error;
+  // When !ok: the TLS handshake failed or the server refused it with an alert (not a
+  // connection failure, in etcdctl's sorting of errors).
+  bool tls_failure = false;
   unsigned status = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

@@ -6,14 +6,16 @@
 // It waits for the client socket to become readable without consuming anything. When the
 // client has closed, it calls on_gone (which typically fails or wakes the pending operation). If
 // the client instead sent more bytes (a pipelined request), monitoring stops and the bytes stay in
-// the socket for the session to read.
+// the socket for the session to read. On a TLS connection the bytes cannot be read without
+// decrypting them (a client's close_notify alert looks like any record), so there the watch
+// goes on until the client's TCP end arrives (POLLRDHUP), and pipelined requests wait.
 //
 // Contract: stop() must be called before the client socket or what on_gone touches is
 // destroyed or reused; after stop() nothing is touched and on_gone is not called any more.
 #include <functional>
 
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include "http/stream.h"
 
 #include <memory>
 
@@ -21,10 +23,9 @@ namespace etcdpp::http {
 
 class HangupWatch : public std::enable_shared_from_this<HangupWatch> {
  public:
-  static std::shared_ptr<HangupWatch> start(boost::asio::ip::tcp::socket& client,
-                                            std::function<void()> on_gone);
-  HangupWatch(boost::asio::ip::tcp::socket& client, std::function<void()> on_gone)
-      : client_(client), on_gone_(std::move(on_gone)) {}
+  static std::shared_ptr<HangupWatch> start(Stream& client, std::function<void()> on_gone);
+  HangupWatch(Stream& client, std::function<void()> on_gone)
+      : client_(client.socket()), tls_(client.is_tls()), on_gone_(std::move(on_gone)) {}
 
   void stop();
   bool client_gone() const { return client_gone_; }
@@ -34,6 +35,7 @@ class HangupWatch : public std::enable_shared_from_this<HangupWatch> {
   void on_readable(const boost::system::error_code& ec);
 
   boost::asio::ip::tcp::socket& client_;
+  bool tls_;
   std::function<void()> on_gone_;
   boost::asio::cancellation_signal cancel_;
   bool waiting_ = false;

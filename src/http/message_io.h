@@ -24,6 +24,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "http/request_head.h"
+#include "http/stream.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -105,6 +106,18 @@ size_t send_now(Socket& socket, const ConstBuffers& buffers, boost::system::erro
   size_t sent = socket.write_some(buffers, ec);
   if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) ec = {};
   return ec ? 0 : sent;
+}
+
+// The same for a connection that may be TLS: a TLS connection sends nothing here (its records
+// are written by the asynchronous path; a synchronous TLS write on a non-blocking socket could
+// leave half a record behind).
+template <class ConstBuffers>
+size_t send_now(Stream& stream, const ConstBuffers& buffers, boost::system::error_code& ec) {
+  if (stream.is_tls()) {
+    ec = {};
+    return 0;
+  }
+  return send_now(stream.socket(), buffers, ec);
 }
 
 // Writes what send_now() left of `buffers` (all but the first `sent` bytes), waiting for the

@@ -1,6 +1,7 @@
 #pragma once
 // Everything the proxy is configured with, already validated (src/cmd does the parsing).
 #include "base/clock.h"
+#include "http/tls.h"
 #include "http/url.h"
 
 #include <cstddef>
@@ -22,6 +23,13 @@ struct ProxyConfig {
   base::Millis dial_timeout{1'000};   // 0 = none
   base::Millis write_timeout{5'000};  // 0 = none; applies to each upstream write
   base::Millis read_timeout{0};       // 0 = none; per upstream read, never for watches (W10)
+
+  // TLS, as etcd's proxy uses its flags: `client_tls` (--cert-file, --key-file,
+  // --trusted-ca-file, --client-cert-auth) serves https listen URLs and, as the client side,
+  // dials the members' https client URLs (`peer_tls` instead when it is empty); `peer_tls`
+  // (--peer-*) is the client side of the membership requests to https peer URLs.
+  http::TlsFiles client_tls;
+  http::TlsFiles peer_tls;
 
   // etcdpp's own limits (not in etcd, which has none: spec W7 and slowloris).
   // Once the first byte of a request has arrived, the whole request must arrive within this.

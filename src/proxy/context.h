@@ -9,7 +9,10 @@
 #include "proxy/read_coalescer.h"
 #include "proxy/upstream_pool.h"
 
+#include <boost/asio/ssl/context.hpp>
+
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace etcdpp::proxy {
@@ -31,6 +34,10 @@ struct ProxyContext {
   // Called when a request has just marked an endpoint failed: the refresher then re-plans its
   // wake-up (the endpoint's health probe is due after --proxy-failure-wait).
   std::function<void()> on_endpoint_failed;
+  // Client-side TLS contexts (never null once the proxy runs): for the members' client URLs
+  // (forwarding, health probes) and their peer URLs (membership).
+  std::shared_ptr<boost::asio::ssl::context> member_tls;
+  std::shared_ptr<boost::asio::ssl::context> peer_tls;
 
   // The HTTP Date header for now, formatted at most once per second.
   const std::string& date();

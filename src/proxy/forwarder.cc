@@ -28,7 +28,7 @@ namespace {
 std::function<void()> close_upstream(UpstreamConn* conn) {
   return [conn] {
     boost::system::error_code ignored;
-    conn->socket.close(ignored);
+    conn->stream.socket().close(ignored);
   };
 }
 
@@ -45,7 +45,7 @@ enum class Outcome {
 // Per-request facts the attempts share.
 struct Exchange {
   ClientRequest& req;
-  asio::ip::tcp::socket& client;
+  http::Stream& client;
   size_t method = 0;
   bool idempotent = false;
   bool watch = false;
@@ -176,10 +176,11 @@ asio::awaitable<Outcome> Attempt::run() {
                                               asio::buffer(ex_.req.body())};
     // Normally the kernel takes the whole request at once; the write timeout (a timer) is
     // armed only for what has to wait.
-    size_t sent = http::send_now(conn->socket, request, ec);
+    size_t sent = http::send_now(conn->stream, request, ec);
     if (!ec && sent < asio::buffer_size(request)) {
-      if (cfg.write_timeout.count() > 0) conn->deadline.arm(cfg.write_timeout, conn->socket);
-      co_await http::write_rest(conn->socket, request, sent, ec);
+      if (cfg.write_timeout.count() > 0)
+        conn->deadline.arm(cfg.write_timeout, conn->stream.socket());
+      co_await http::write_rest(conn->stream, request, sent, ec);
       if (conn->deadline.disarm()) ec = beast::error::timeout;
     }
     if (ec) {
@@ -207,8 +208,8 @@ asio::awaitable<Outcome> Attempt::run() {
     parser.header_limit(64 * 1024);
     if (ex_.head) parser.skip(true);
     auto header_timeout = response_header_timeout(cfg, ex_.watch);
-    if (header_timeout.count() > 0) conn->deadline.arm(header_timeout, conn->socket);
-    co_await http::read_parsed(conn->socket, conn->buffer, parser, http::ReadUntil::header, ec);
+    if (header_timeout.count() > 0) conn->deadline.arm(header_timeout, conn->stream.socket());
+    co_await http::read_parsed(conn->stream, conn->buffer, parser, http::ReadUntil::header, ec);
     if (conn->deadline.disarm()) ec = beast::error::timeout;
     if (ec) {
       if (watch && watch->client_gone()) {
@@ -265,9 +266,9 @@ asio::awaitable<Outcome> Attempt::relay(std::unique_ptr<UpstreamConn>& conn, Ups
     res.body().data = whole_body.data();
     res.body().size = whole_body.size();
     if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
-      conn->deadline.arm(ctx_.config.read_timeout, conn->socket);
+      conn->deadline.arm(ctx_.config.read_timeout, conn->stream.socket());
     }
-    co_await http::read_parsed(conn->socket, conn->buffer, parser, http::ReadUntil::message, ec);
+    co_await http::read_parsed(conn->stream, conn->buffer, parser, http::ReadUntil::message, ec);
     if (conn->deadline.disarm()) ec = beast::error::timeout;
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec || !parser.is_done()) {
@@ -345,10 +346,14 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
       conn.buffer.shrink_to_fit();  // nothing buffered while waiting for the next event
       chunk = std::vector<char>();
       if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
-        conn.deadline.arm(ctx_.config.read_timeout, conn.socket);
+        conn.deadline.arm(ctx_.config.read_timeout, conn.stream.socket());
       }
-      co_await conn.socket.async_wait(asio::socket_base::wait_read,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+      // (A TLS connection reads at once: decrypted bytes may be waiting inside TLS already,
+      // and its record buffers stay allocated whatever this does.)
+      if (!conn.stream.is_tls()) {
+        co_await conn.stream.socket().async_wait(asio::socket_base::wait_read,
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec) {
         if (conn.deadline.disarm()) ec = beast::error::timeout;
         break;
@@ -357,7 +362,7 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
     chunk.resize(chunk_size);
     res.body().data = chunk.data();
     res.body().size = chunk.size();
-    co_await bhttp::async_read_some(conn.socket, conn.buffer, parser,
+    co_await bhttp::async_read_some(conn.stream, conn.buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
     if (conn.deadline.disarm()) ec = beast::error::timeout;
     if (ec == bhttp::error::need_buffer) ec = {};
@@ -473,7 +478,7 @@ asio::awaitable<bool> forward_coalesced(ProxyContext& ctx_, Exchange ex, std::st
 // Not a coroutine: the returned one (forward_alone or forward_coalesced) carries the Exchange
 // in its own frame, so a request waiting for the member (an idle watcher, for hours) does not
 // also keep a frame of this function.
-asio::awaitable<bool> Forwarder::forward(asio::ip::tcp::socket& client, ClientRequest& req,
+asio::awaitable<bool> Forwarder::forward(http::Stream& client, ClientRequest& req,
                                          const std::string& client_ip) {
   Exchange ex{req, client};
   ex.method = ProxyMetrics::method_index(req.method_string());

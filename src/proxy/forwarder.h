@@ -22,6 +22,7 @@
 // Read coalescing (proxy/read_coalescer.h, --proxy-coalesce-reads): an identical GET/HEAD that
 // arrives while another is still waiting to be sent takes that one's answer instead of being
 // forwarded; the leader hands its complete answer to the followers before writing its own.
+#include "http/stream.h"
 #include "proxy/context.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -45,7 +46,7 @@ class Forwarder {
   // Returns true when the client connection can carry another request. The returned
   // awaitable needs `client`, `req`, `client_ip` and the ProxyContext to outlive it; the
   // Forwarder itself may be gone (it is only a view of the context).
-  boost::asio::awaitable<bool> forward(boost::asio::ip::tcp::socket& client, ClientRequest& req,
+  boost::asio::awaitable<bool> forward(http::Stream& client, ClientRequest& req,
                                        const std::string& client_ip);
 
  private:

@@ -98,8 +98,8 @@ StringResponse metrics_response(ProxyContext& ctx) {
   return make(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", ctx.metrics.render(), false);
 }
 
-asio::awaitable<bool> write_own_response(asio::ip::tcp::socket& client,
-                                         std::unique_ptr<StringResponse> res, bool keep) {
+asio::awaitable<bool> write_own_response(http::Stream& client, std::unique_ptr<StringResponse> res,
+                                         bool keep) {
   boost::system::error_code ec;
   co_await bhttp::async_write(client, *res, asio::redirect_error(asio::use_awaitable, ec));
   co_return !ec && keep;

@@ -3,6 +3,7 @@
 // (spec/proxy.md §8): JSON {"message":"..."} without trailing newline, CORS headers first in
 // read-write mode, then Content-Type, Date, Content-Length (Go's header order).
 #include "http/path.h"
+#include "http/stream.h"
 #include "proxy/context.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -42,7 +43,7 @@ StringResponse metrics_response(ProxyContext& ctx);
 // can carry another request: `keep` and the write succeeded. A coroutine of its own, so that
 // a caller that only sometimes answers itself (the forwarder, whose frame a waiting request
 // keeps) has no room for this write in its frame.
-boost::asio::awaitable<bool> write_own_response(boost::asio::ip::tcp::socket& client,
+boost::asio::awaitable<bool> write_own_response(http::Stream& client,
                                                 std::unique_ptr<StringResponse> res, bool keep);
 
 }  // namespace etcdpp::proxy

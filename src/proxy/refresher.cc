@@ -41,14 +41,15 @@ Refresher::Refresher(ProxyContext& ctx, std::vector<http::Url> configured_peers,
 asio::awaitable<bool> Refresher::refresh_once() {
   const auto& cfg = ctx_.config;
   auto answer = co_await client::fetch_members(peers_, cluster_id_, cfg.dial_timeout,
-                                               cfg.membership_request_timeout);
+                                               cfg.membership_request_timeout, ctx_.peer_tls.get());
   if (!answer.ok && http::url_texts(peers_) != http::url_texts(configured_peers_) &&
       !configured_peers_.empty()) {
     // W12: the learned peer URLs are all stale; fall back to the configured ones.
     ETCDPP_LOG_WARN("no peer from the cluster file answered; trying the configured peers {}",
                     join(http::url_texts(configured_peers_)));
-    auto fallback = co_await client::fetch_members(configured_peers_, cluster_id_, cfg.dial_timeout,
-                                                   cfg.membership_request_timeout);
+    auto fallback =
+        co_await client::fetch_members(configured_peers_, cluster_id_, cfg.dial_timeout,
+                                       cfg.membership_request_timeout, ctx_.peer_tls.get());
     for (auto& e : fallback.errors) answer.errors.push_back(std::move(e));
     if (fallback.ok) {
       fallback.errors = std::move(answer.errors);
@@ -160,6 +161,7 @@ asio::awaitable<void> Refresher::probe(EndpointPtr endpoint) {
   req.body_limit_bytes = 64 * 1024;
   // Carry our id: a probe that comes back to this proxy is refused (508), not forwarded.
   req.headers.emplace_back(kViaHeader, ctx_.proxy_id);
+  req.tls = ctx_.member_tls.get();
   auto res = co_await http::fetch(endpoint->url, req);
   bool healthy = res.ok && res.status >= 200 && res.status < 300;
   if (stopped_) co_return;

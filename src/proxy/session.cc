@@ -106,7 +106,7 @@ std::optional<StringResponse> Session::local_answer_value(ClientRequest& req,
 
 // Not a coroutine: it returns the one that answers, so that a forwarded request (an idle
 // watcher, for hours) keeps no frame of this function.
-asio::awaitable<bool> Session::handle(asio::ip::tcp::socket& socket, ClientRequest& req,
+asio::awaitable<bool> Session::handle(http::Stream& socket, ClientRequest& req,
                                       const std::string& client_ip) {
   bool keep = req.keep_alive();
   std::unique_ptr<StringResponse> local = local_answer(req, client_ip);

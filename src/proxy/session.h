@@ -20,7 +20,7 @@ class Session final : public http::ConnectionHandler {
  public:
   explicit Session(ProxyContext& ctx) : ctx_(ctx) {}
 
-  boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket, ClientRequest& req,
+  boost::asio::awaitable<bool> handle(http::Stream& socket, ClientRequest& req,
                                       const std::string& client_ip) override;
   std::string unreadable(const boost::system::error_code& ec) override;
   bool is_long_poll(const ClientRequest& req) const override;

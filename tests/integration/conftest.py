@@ -278,8 +278,9 @@ class FakeMember:
 
 class Proxy:
     def __init__(self, tmp_path, name="proxy", port=None, extra=None, initial_cluster="",
-                 readonly=False, binary=None, data_dir=None):
+                 readonly=False, binary=None, data_dir=None, scheme="http"):
         self.port = port or free_port()
+        self.scheme = scheme
         self.data_dir = data_dir or str(tmp_path / f"{name}.data")
         self.binary = binary or ETCDPP_BIN
         args = [self.binary, "--proxy", "readonly" if readonly else "on",
@@ -296,7 +297,7 @@ class Proxy:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def wait_listening(self, timeout=15):
         def ready():
@@ -394,8 +395,11 @@ def shared_proxy(cluster3, tmp_path_factory):
 class EtcdppMember:
     """An etcdpp member (member mode) on 127.0.0.1: data in <tmp>/<name>.etcdpp."""
 
-    def __init__(self, tmp_path, name="pp0", extra=None, data_dir=None):
+    def __init__(self, tmp_path, name="pp0", extra=None, data_dir=None, https_port=None):
         self.tmp = tmp_path
+        # With https_port: an https client listener too, advertised instead of the plain one
+        # (which stays, for the health checks of the tests).
+        self.https_url = f"https://127.0.0.1:{https_port}" if https_port else None
         self.name = name
         self.client_port = free_port()
         self.peer_port = free_port()
@@ -416,9 +420,10 @@ class EtcdppMember:
         return f"http://127.0.0.1:{self.peer_port}"
 
     def args(self):
+        listen = f"{self.https_url},{self.client_url}" if self.https_url else self.client_url
         return [ETCDPP_BIN, "--name", self.name, "--data-dir", self.data_dir,
-                "--listen-client-urls", self.client_url,
-                "--advertise-client-urls", self.client_url,
+                "--listen-client-urls", listen,
+                "--advertise-client-urls", self.https_url or self.client_url,
                 "--listen-peer-urls", self.peer_url,
                 "--initial-advertise-peer-urls", self.peer_url] + (
                     ["--discovery", self.discovery] if self.discovery else

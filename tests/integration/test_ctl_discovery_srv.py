@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ETCD_BIN, ETCDPPCTL_BIN
 from netns import require_namespaces, run_in_namespaces
+from tls_certs import Certs
 
 # dnsmasq answers for example.com itself (NXDOMAIN for unknown names there) and refuses
 # every other domain (other.com): the two failures etcdctl names differently.
@@ -25,6 +26,16 @@ SCRIPT = r"""
   --initial-cluster infra0=http://127.0.0.1:12380 > "$TMP/m.log" 2>&1 &
 wait_http http://127.0.0.1:12379/health true
 curl -s --max-time 2 -XPUT http://127.0.0.1:12379/v2/keys/a -d value=1 > /dev/null
+# A member that speaks only https, with a certificate for the SRV domain (not the host).
+"$ETCD" --enable-v2=true --name tls0 --data-dir "$TMP/t" \
+  --listen-client-urls https://127.0.0.1:12399 --advertise-client-urls https://infra0.example.com:12399 \
+  --listen-peer-urls http://127.0.0.1:12398 --initial-advertise-peer-urls http://127.0.0.1:12398 \
+  --initial-cluster tls0=http://127.0.0.1:12398 --cert-file "$DOMAIN_CERT" --key-file "$DOMAIN_KEY" \
+  > "$TMP/t.log" 2>&1 &
+for i in $(seq 100); do
+  curl -sk --max-time 1 -XPUT https://127.0.0.1:12399/v2/keys/a -d value=tls > /dev/null && break
+  sleep 0.1
+done
 export ETCDCTL_API=2
 run() {  # run <case> <command...>: both tools, output and exit code, one case each
   local name=$1; shift
@@ -42,22 +53,29 @@ run no_such_host TOOL --discovery-srv nothere.example.com get /a
 run server_misbehaving TOOL --discovery-srv other.com get /a
 run environment env ETCDCTL_DISCOVERY_SRV=example.com ETCDCTL_INSECURE_DISCOVERY=1 TOOL get /a
 run fallback_to_endpoints TOOL --discovery-srv example.com --endpoints http://127.0.0.1:12379 get /a
-run secure_kept TOOL --discovery-srv both.example.com --no-sync --debug ls /
+run secure_kept TOOL --discovery-srv both.example.com --no-sync --debug --ca-file "$CA" get /a
+run secure_unknown_authority TOOL --discovery-srv both.example.com --no-sync get /a
+run host_not_in_certificate TOOL --endpoints https://infra0.example.com:12399 --no-sync --ca-file "$CA" get /a
 """
 
 
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory):
     require_namespaces()
+    certs = Certs(str(tmp_path_factory.mktemp("certs")))
+    domain_cert, domain_key = certs.server_for("both", "DNS:both.example.com")
     out = run_in_namespaces(SCRIPT, tmp_path_factory.mktemp("srv"), RECORDS,
-                            env={"ETCD": ETCD_BIN, "CTL": os.path.abspath(ETCDPPCTL_BIN)})
+                            env={"ETCD": ETCD_BIN, "CTL": os.path.abspath(ETCDPPCTL_BIN),
+                                 "CA": certs.ca, "DOMAIN_CERT": domain_cert,
+                                 "DOMAIN_KEY": domain_key})
     return {(name.split()[0], "etcdpp" if name.split()[1] == "etcdppctl" else "etcd"): text
             for name, text in out.items()}
 
 
 @pytest.mark.parametrize("case", [
     "insecure_ignored", "insecure_accepted", "short_flag_debug", "inline_value", "no_such_host",
-    "server_misbehaving", "environment", "fallback_to_endpoints"])
+    "server_misbehaving", "environment", "fallback_to_endpoints", "secure_kept",
+    "secure_unknown_authority", "host_not_in_certificate"])
 def test_same_output_as_etcdctl(cases, case):
     assert same_order(cases[(case, "etcdpp")]) == same_order(cases[(case, "etcd")])
 
@@ -88,10 +106,13 @@ def test_what_the_cases_show(cases):
 
 
 def test_secure_records_kept_without_insecure_discovery(cases):
-    # The https record is kept and the http one dropped, as etcdctl does; etcdppctl then says
-    # it cannot speak TLS where etcdctl fails to connect (nothing listens there).
+    # The https record is kept and the http one dropped, as etcdctl does, and the https
+    # member's certificate is checked for the SRV domain (it names no host).
     out = cases[("secure_kept", "etcdpp")]
     assert 'ignoring discovered insecure endpoint "http://infra0.example.com.:12379"' in out
     assert "Cluster-Endpoints: https://infra0.example.com.:12399" in out
-    assert "Cluster-Endpoints: https://infra0.example.com.:12399" in cases[("secure_kept", "etcd")]
-    assert "unsupported scheme https" in out
+    assert out.endswith("tls\n@@@ rc=0\n"), out
+    assert "x509: certificate signed by unknown authority" in \
+        cases[("secure_unknown_authority", "etcdpp")]
+    assert "x509: certificate is valid for both.example.com, not infra0.example.com" in \
+        cases[("host_not_in_certificate", "etcdpp")]

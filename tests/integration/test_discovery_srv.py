@@ -132,8 +132,8 @@ def test_proxy_finds_the_cluster_through_the_records(out):
      "lookup _etcd-server-ssl._tcp.nothere.example.com on 127.0.0.1:53: no such host; error "
      "querying DNS SRV records for _etcd-server lookup _etcd-server._tcp.nothere.example.com on "
      "127.0.0.1:53: no such host"),
-    # https peers: no TLS yet.
-    ("https records", "name https peers, and TLS is not supported yet"),
+    # https peers: no TLS between members yet.
+    ("https records", "name https peers, and TLS between members is not supported yet"),
     # This member's own address in the https records while it advertises http.
     ("scheme mismatch",
      "error querying DNS SRV records for _etcd-server-ssl bootstrap at "

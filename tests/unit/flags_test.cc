@@ -118,9 +118,13 @@ TEST(FlagsTest, EmptyEnvironmentValueIsUnset) {
 }
 
 TEST(FlagsTest, UnsupportedFlagsAreRejectedAndBootstrapSourcesExcludeEachOther) {
-  auto r = parse({"--cert-file", "/x.pem"});
+  auto r = parse({"--auto-tls"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("TLS is not supported yet"), std::string::npos);
+  EXPECT_NE(r.err.find("this TLS option is not supported yet"), std::string::npos) << r.err;
+  auto crl = parse({"--client-crl-file", "/crl.pem"});
+  EXPECT_EQ(crl.exit_code, 2);
+  EXPECT_NE(crl.err.find("this TLS option is not supported yet"), std::string::npos) << crl.err;
+  EXPECT_EQ(parse({"--cert-file", "/x.pem", "--peer-trusted-ca-file", "/ca.pem"}).exit_code, -1);
   auto d =
       parse({"--discovery-srv", "example.com", "--initial-cluster", "a=http://127.0.0.1:2380"});
   EXPECT_EQ(d.exit_code, 2);

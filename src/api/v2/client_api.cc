@@ -209,7 +209,7 @@ std::optional<http::ImmediateAnswer> ClientApi::answer_now(http::ServerRequest& 
   return std::nullopt;
 }
 
-asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::ServerRequest& req,
+asio::awaitable<bool> ClientApi::handle(http::Stream& socket, http::ServerRequest& req,
                                         const std::string&) {
   // Not a coroutine itself: routed now, and only what waits gets a coroutine frame.
   Route r = route(req);
@@ -225,8 +225,8 @@ asio::awaitable<bool> ClientApi::handle(asio::ip::tcp::socket& socket, http::Ser
   return answer_later(socket, req, std::move(r));
 }
 
-asio::awaitable<bool> ClientApi::answer_later(asio::ip::tcp::socket& socket,
-                                              const http::ServerRequest& req, Route r) {
+asio::awaitable<bool> ClientApi::answer_later(http::Stream& socket, const http::ServerRequest& req,
+                                              Route r) {
   if (r.kind == Route::Kind::discovery) {
     r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
       discovery_.handle(req.method_string(), r.query, req[bhttp::field::host], std::move(done));

@@ -46,8 +46,7 @@ class ClientApi final : public http::ConnectionHandler {
   // Reads of keys and everything else that needs no waiting, without a coroutine frame.
   std::optional<http::ImmediateAnswer> answer_now(http::ServerRequest& req,
                                                   const std::string& client_ip) override;
-  boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
-                                      http::ServerRequest& req,
+  boost::asio::awaitable<bool> handle(http::Stream& socket, http::ServerRequest& req,
                                       const std::string& client_ip) override;
   std::string unreadable(const boost::system::error_code& ec) override;
   bool is_long_poll(const http::ServerRequest& req) const override;
@@ -72,8 +71,8 @@ class ClientApi final : public http::ConnectionHandler {
   };
   Route route(const http::ServerRequest& req);
   // The discovery service's and the members API's answers, which wait for a callback.
-  boost::asio::awaitable<bool> answer_later(boost::asio::ip::tcp::socket& socket,
-                                            const http::ServerRequest& req, Route r);
+  boost::asio::awaitable<bool> answer_later(http::Stream& socket, const http::ServerRequest& req,
+                                            Route r);
   // The answer to everything but /v2/keys.
   Reply answer(const http::ServerRequest& req, std::string_view path, std::string_view query);
   Reply stats_self() const;

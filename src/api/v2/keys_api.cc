@@ -130,7 +130,7 @@ KeysApi::Plan KeysApi::plan(const http::ServerRequest& req, std::string_view pat
   return plan;
 }
 
-asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::ServerRequest& req,
+asio::awaitable<bool> KeysApi::serve(http::Stream& socket, const http::ServerRequest& req,
                                      std::string_view path, std::string_view query,
                                      const WireOptions& wire, std::string cors_origin) {
   // Not a coroutine itself: the request is planned now, and only what has to wait (a write,
@@ -156,9 +156,9 @@ asio::awaitable<bool> KeysApi::serve(asio::ip::tcp::socket& socket, const http::
   return http::send_answer(socket, serialize_reply(reply, wire), wire.keep_alive);
 }
 
-asio::awaitable<bool> KeysApi::answer_write(asio::ip::tcp::socket& socket,
-                                            server::WriteRequest request, bool no_value_on_success,
-                                            WireOptions wire, std::string cors_origin) {
+asio::awaitable<bool> KeysApi::answer_write(http::Stream& socket, server::WriteRequest request,
+                                            bool no_value_on_success, WireOptions wire,
+                                            std::string cors_origin) {
   WriteResult result =
       co_await await_callback<WriteResult>([this, &request](std::function<void(WriteResult)> done) {
         member_.propose_write(std::move(request), std::move(done));
@@ -176,9 +176,8 @@ std::string KeysApi::answer_bytes(const WriteResult& result, bool no_value_on_su
   return serialize_reply(reply, wire);
 }
 
-asio::awaitable<bool> KeysApi::stream(asio::ip::tcp::socket& socket,
-                                      std::shared_ptr<store::Watcher> watcher, WireOptions wire,
-                                      std::string cors_origin) {
+asio::awaitable<bool> KeysApi::stream(http::Stream& socket, std::shared_ptr<store::Watcher> watcher,
+                                      WireOptions wire, std::string cors_origin) {
   Reply head = json_reply(200, "");
   head.set(kClusterIdHeader, cluster_id_hex_);
   head.set("X-Etcd-Index", std::to_string(watcher->start_index()));

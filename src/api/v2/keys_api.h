@@ -32,10 +32,9 @@ class KeysApi {
   // `cors_origin` (Reply::cors_origin) on whatever is written. Returns whether the
   // connection may carry more requests. The request is planned when this is called; `path`
   // and `query` are not used after that (`req` and `socket` must outlive the awaitable).
-  boost::asio::awaitable<bool> serve(boost::asio::ip::tcp::socket& socket,
-                                     const http::ServerRequest& req, std::string_view path,
-                                     std::string_view query, const WireOptions& wire,
-                                     std::string cors_origin);
+  boost::asio::awaitable<bool> serve(http::Stream& socket, const http::ServerRequest& req,
+                                     std::string_view path, std::string_view query,
+                                     const WireOptions& wire, std::string cors_origin);
 
  private:
   // What a request needs, decided without waiting: a reply at once (reads and errors), a
@@ -54,13 +53,12 @@ class KeysApi {
   using WriteResult = store::Result<store::Event>;
   // The coroutines that wait take their state by value: they start when awaited, after
   // serve() has returned.
-  boost::asio::awaitable<bool> stream(boost::asio::ip::tcp::socket& socket,
-                                      std::shared_ptr<store::Watcher> watcher, WireOptions wire,
-                                      std::string cors_origin);
+  boost::asio::awaitable<bool> stream(http::Stream& socket, std::shared_ptr<store::Watcher> watcher,
+                                      WireOptions wire, std::string cors_origin);
   // Proposes `request`, then answers once it is durable and applied.
-  boost::asio::awaitable<bool> answer_write(boost::asio::ip::tcp::socket& socket,
-                                            server::WriteRequest request, bool no_value_on_success,
-                                            WireOptions wire, std::string cors_origin);
+  boost::asio::awaitable<bool> answer_write(http::Stream& socket, server::WriteRequest request,
+                                            bool no_value_on_success, WireOptions wire,
+                                            std::string cors_origin);
   std::string answer_bytes(const WriteResult& result, bool no_value_on_success,
                            const WireOptions& wire, std::string cors_origin);
 

@@ -91,7 +91,7 @@ Reply PeerApi::answer(http::ServerRequest& req, const asio::ip::tcp::endpoint& r
   return text_error(404, "404 page not found");
 }
 
-asio::awaitable<bool> PeerApi::handle(asio::ip::tcp::socket& socket, http::ServerRequest& req,
+asio::awaitable<bool> PeerApi::handle(http::Stream& socket, http::ServerRequest& req,
                                       const std::string&) {
   WireOptions wire;
   wire.http_version = req.version() == 10 ? 10 : 11;
@@ -102,7 +102,7 @@ asio::awaitable<bool> PeerApi::handle(asio::ip::tcp::socket& socket, http::Serve
           .count());
   wire.date = &date;
   boost::system::error_code remote_ec;
-  auto remote = socket.remote_endpoint(remote_ec);
+  auto remote = socket.socket().remote_endpoint(remote_ec);
   Reply reply = answer(req, remote);
   auto bytes = std::make_unique<std::string>(serialize_reply(reply, wire));
   boost::system::error_code ec;

@@ -15,8 +15,7 @@ namespace etcdpp::api::v2 {
 class PeerApi final : public http::ConnectionHandler {
  public:
   explicit PeerApi(server::Member& member) : member_(member) {}
-  boost::asio::awaitable<bool> handle(boost::asio::ip::tcp::socket& socket,
-                                      http::ServerRequest& req,
+  boost::asio::awaitable<bool> handle(http::Stream& socket, http::ServerRequest& req,
                                       const std::string& client_ip) override;
   // A peer's connection closing tells the member at once that the peer's process is gone
   // (when it was the leader, a new election need not wait for the election timeout).

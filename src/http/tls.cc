@@ -1,0 +1,309 @@
+#include "http/tls.h"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+namespace etcdpp::http {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+// Go's error for a file it cannot open, before OpenSSL gets to say something vaguer.
+bool readable(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (in) return true;
+  std::string reason = std::strerror(errno);  // Go's errno texts are glibc's, lower-cased
+  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
+  error = "open " + path + ": " + reason;
+  return false;
+}
+
+std::string openssl_reason(const boost::system::error_code& ec) {
+  if (ec.category() == asio::error::get_ssl_category()) {
+    // (The reason texts are loaded with the library's first context; not before.)
+    static const bool loaded = OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS, nullptr) == 1;
+    (void)loaded;
+    if (const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()))) {
+      return reason;
+    }
+  }
+  return ec.message();
+}
+
+// etcd's TLSInfo checks, then the certificate and key (their match is checked by OpenSSL).
+bool load_identity(ssl::context& ctx, const TlsFiles& files, std::string& error) {
+  if (files.cert_file.empty() || files.key_file.empty()) {
+    error = "KeyFile and CertFile must both be present[key: " + files.key_file +
+            ", cert: " + files.cert_file + "]";
+    return false;
+  }
+  if (!readable(files.cert_file, error) || !readable(files.key_file, error)) return false;
+  boost::system::error_code ec;
+  ctx.use_certificate_chain_file(files.cert_file, ec);
+  if (ec) {
+    error = "cannot use certificate file " + files.cert_file + ": " + openssl_reason(ec);
+    return false;
+  }
+  ctx.use_private_key_file(files.key_file, ssl::context::pem, ec);
+  if (ec) {
+    error = "cannot use key file " + files.key_file + " (with certificate " + files.cert_file +
+            "): " + openssl_reason(ec);
+    return false;
+  }
+  return true;
+}
+
+bool load_trusted_ca(ssl::context& ctx, const std::string& path, std::string& error) {
+  if (!readable(path, error)) return false;
+  boost::system::error_code ec;
+  ctx.load_verify_file(path, ec);
+  if (ec) {
+    error = "cannot use trusted CA file " + path + ": " + openssl_reason(ec);
+    return false;
+  }
+  return true;
+}
+
+std::shared_ptr<ssl::context> new_context(ssl::context::method method) {
+  auto ctx = std::make_shared<ssl::context>(method);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  // Renegotiation is refused (Go's default), and a peer that closes without close_notify is
+  // an end of stream like any other (Go's reading of HTTP/1.1 over TLS).
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
+                   SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+  return ctx;
+}
+
+}  // namespace
+
+std::shared_ptr<ssl::context> make_server_tls(const TlsFiles& files, std::string& error) {
+  auto ctx = new_context(ssl::context::tls_server);
+  if (!load_identity(*ctx, files, error)) return nullptr;
+  // As etcd 3.4: a trusted CA file alone already requires client certificates.
+  if (files.client_cert_auth || !files.trusted_ca_file.empty()) {
+    if (files.trusted_ca_file.empty()) {
+      error = "client certificate authentication needs a trusted CA file (--trusted-ca-file)";
+      return nullptr;
+    }
+    if (!load_trusted_ca(*ctx, files.trusted_ca_file, error)) return nullptr;
+    // The CA names go into the certificate request, so that clients pick a matching one.
+    SSL_CTX_set_client_CA_list(ctx->native_handle(),
+                               SSL_load_client_CA_file(files.trusted_ca_file.c_str()));
+    ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  }
+  return ctx;
+}
+
+std::shared_ptr<ssl::context> make_client_tls(const TlsFiles& files, std::string& error) {
+  auto ctx = new_context(ssl::context::tls_client);
+  if ((!files.cert_file.empty() || !files.key_file.empty()) && !load_identity(*ctx, files, error)) {
+    return nullptr;
+  }
+  if (files.insecure_skip_verify) {
+    ctx->set_verify_mode(ssl::verify_none);
+    return ctx;
+  }
+  if (!files.trusted_ca_file.empty()) {
+    if (!load_trusted_ca(*ctx, files.trusted_ca_file, error)) return nullptr;
+  } else {
+    boost::system::error_code ec;
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+      error = "cannot load the system's trusted CA certificates: " + openssl_reason(ec);
+      return nullptr;
+    }
+  }
+  ctx->set_verify_mode(ssl::verify_peer);
+  return ctx;
+}
+
+ssl::context& default_client_tls() {
+  static const std::shared_ptr<ssl::context> context = [] {
+    std::string ignored;  // without system roots, verification fails later, with its reason
+    auto ctx = make_client_tls(TlsFiles{}, ignored);
+    if (!ctx) {
+      ctx = new_context(ssl::context::tls_client);
+      ctx->set_verify_mode(ssl::verify_peer);
+    }
+    return ctx;
+  }();
+  return *context;
+}
+
+namespace {
+
+// A client connection keeps the server's certificate as verification saw it, so that a
+// failure can name what the certificate is valid for (OpenSSL does not keep a certificate it
+// refused). Stored in the connection's own ex_data slot (asio uses the app data slot).
+int leaf_slot() {
+  static const int slot = SSL_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+        if (ptr) X509_free(static_cast<X509*>(ptr));
+      });
+  return slot;
+}
+
+int keep_leaf(int preverified, X509_STORE_CTX* store) {
+  if (X509_STORE_CTX_get_error_depth(store) == 0) {
+    auto* ssl =
+        static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    X509* cert = X509_STORE_CTX_get_current_cert(store);
+    if (ssl && cert && !SSL_get_ex_data(ssl, leaf_slot()) && X509_up_ref(cert) == 1) {
+      SSL_set_ex_data(ssl, leaf_slot(), cert);
+    }
+  }
+  return preverified;
+}
+
+}  // namespace
+
+void prepare_client_tls(SSL* ssl, const std::string& host, bool verify) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  bool is_address = !ec;
+  if (!is_address) {
+    // (SSL_set_tlsext_host_name, without the macro's C cast)
+    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(host.c_str()));
+  }
+  if (!verify) return;
+  SSL_set_verify(ssl, SSL_get_verify_mode(ssl), keep_leaf);
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  if (is_address) {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+  }
+}
+
+void prepare_client_tls(Stream& stream, const std::string& host, bool verify) {
+  prepare_client_tls(stream.tls()->native_handle(), host, verify);
+}
+
+namespace {
+
+// The certificate's subject alternative names of one kind (DNS names, or IP addresses as text).
+std::vector<std::string> alt_names(X509* cert, bool addresses) {
+  std::vector<std::string> out;
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (!names) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (!addresses && name->type == GEN_DNS) {
+      const auto* s = name->d.dNSName;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                       static_cast<size_t>(ASN1_STRING_length(s)));
+    } else if (addresses && name->type == GEN_IPADD) {
+      const auto* s = name->d.iPAddress;
+      const unsigned char* bytes = ASN1_STRING_get0_data(s);
+      int len = ASN1_STRING_length(s);
+      if (len == 4) {
+        out.push_back(asio::ip::address_v4({bytes[0], bytes[1], bytes[2], bytes[3]}).to_string());
+      } else if (len == 16) {
+        asio::ip::address_v6::bytes_type b;
+        std::copy(bytes, bytes + 16, b.begin());
+        out.push_back(asio::ip::address_v6(b).to_string());
+      }
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return out;
+}
+
+// Go's x509.HostnameError text.
+std::string hostname_error(SSL* ssl, const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  bool is_address = !ec;
+  auto* cert = static_cast<X509*>(SSL_get_ex_data(ssl, leaf_slot()));
+  std::vector<std::string> valid = cert ? alt_names(cert, is_address) : std::vector<std::string>{};
+  if (is_address && valid.empty()) {
+    return "x509: cannot validate certificate for " + host +
+           " because it doesn't contain any IP SANs";
+  }
+  if (valid.empty()) {
+    return "x509: certificate is not valid for any names, but wanted to match " + host;
+  }
+  std::string list;
+  for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
+  return "x509: certificate is valid for " + list + ", not " + host;
+}
+
+}  // namespace
+
+std::string client_handshake_error(SSL* ssl, const std::string& host,
+                                   const boost::system::error_code& ec) {
+  long result = SSL_get_verify_result(ssl);
+  switch (result) {
+    case X509_V_OK: break;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      return "x509: certificate signed by unknown authority";
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID: return "x509: certificate has expired or is not yet valid";
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH: return hostname_error(ssl, host);
+    default: return std::string("x509: ") + X509_verify_cert_error_string(result);
+  }
+  if (is_tls_alert(ec)) return go_tls_alert_text(ec);
+  return "tls: " + openssl_reason(ec);
+}
+
+namespace {
+
+// OpenSSL names a received alert "sslv3 alert <name>", "tlsv1 alert <name>" or "tlsv13 alert
+// <name>"; the part after the prefix, or empty.
+std::string_view alert_name(const boost::system::error_code& ec, std::string& storage) {
+  if (ec.category() != asio::error::get_ssl_category()) return {};
+  storage = openssl_reason(ec);
+  for (std::string_view prefix : {"sslv3 alert ", "tlsv1 alert ", "tlsv13 alert "}) {
+    if (storage.rfind(prefix, 0) == 0) return std::string_view(storage).substr(prefix.size());
+  }
+  return {};
+}
+
+}  // namespace
+
+bool is_tls_alert(const boost::system::error_code& ec) {
+  std::string storage;
+  return !alert_name(ec, storage).empty();
+}
+
+std::string go_tls_alert_text(const boost::system::error_code& ec) {
+  std::string storage;
+  std::string name(alert_name(ec, storage));
+  // Where Go's names differ from OpenSSL's.
+  if (name == "unknown ca") name = "unknown certificate authority";
+  if (name == "certificate unknown") name = "unknown certificate";
+  return "remote error: tls: " + name;
+}
+
+asio::awaitable<void> tls_handshake(Stream& stream, ssl::stream_base::handshake_type role,
+                                    boost::system::error_code& ec) {
+  co_await stream.tls()->async_handshake(role, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+std::string tls_error_text(const boost::system::error_code& ec) { return openssl_reason(ec); }
+
+}  // namespace etcdpp::http

@@ -1,0 +1,356 @@
+"""TLS: etcdpp's proxy in front of an etcd 3.4 cluster that speaks only https (client and peer
+URLs, client certificates required), the proxy's own https listener, an etcdpp member serving
+https clients, etcdppctl's --ca-file/--cert-file/--key-file side by side with etcdctl, and the
+start-up errors. Certificates come from the openssl command (tls_certs.py)."""
+import json
+import os
+import socket
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import (ETCD_BIN, ETCDPP_BIN, ETCDPPCTL_BIN, EtcdppMember, Process, Proxy,
+                      free_port, http, raw_until_close, wait_until)
+from tls_certs import Certs
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return Certs(str(tmp_path_factory.mktemp("certs")))
+
+
+def tls_context(certs, ca=None, client=True):
+    ctx = ssl.create_default_context(cafile=ca or certs.ca)
+    if client:
+        ctx.load_cert_chain(certs.client_cert, certs.client_key)
+    return ctx
+
+
+def https(method, url, ctx, body=None, timeout=5):
+    """(status, headers, body) of one request over TLS; never raises for an HTTP status."""
+    data = body.encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=timeout) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read().decode()
+
+
+class TlsEtcd:
+    """One etcd 3.4 member that speaks only https, client and peer, and requires client
+    certificates on both."""
+
+    def __init__(self, tmp_path, certs, name="t0"):
+        self.client_port, self.peer_port = free_port(), free_port()
+        self.client_url = f"https://127.0.0.1:{self.client_port}"
+        self.peer_url = f"https://127.0.0.1:{self.peer_port}"
+        c = certs
+        args = [ETCD_BIN, "--enable-v2=true", "--name", name,
+                "--data-dir", str(tmp_path / f"{name}.etcd"),
+                "--listen-client-urls", self.client_url, "--advertise-client-urls", self.client_url,
+                "--listen-peer-urls", self.peer_url,
+                "--initial-advertise-peer-urls", self.peer_url,
+                "--initial-cluster", f"{name}={self.peer_url}",
+                "--cert-file", c.server_cert, "--key-file", c.server_key,
+                "--trusted-ca-file", c.ca, "--client-cert-auth",
+                "--peer-cert-file", c.server_cert, "--peer-key-file", c.server_key,
+                "--peer-trusted-ca-file", c.ca, "--peer-client-cert-auth",
+                "--heartbeat-interval", "50", "--election-timeout", "500"]
+        self.process = Process(args, str(tmp_path / f"{name}.log"))
+        ctx = tls_context(certs)
+
+        def healthy():
+            assert self.process.alive(), self.process.output()[-2000:]
+            try:
+                return https("GET", self.client_url + "/health", ctx, timeout=1)[0] == 200
+            except OSError:
+                return False
+        wait_until(healthy, timeout=20, what="TLS etcd member healthy")
+
+    def stop(self):
+        self.process.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_etcd(tmp_path_factory, certs):
+    member = TlsEtcd(tmp_path_factory.mktemp("tls-etcd"), certs)
+    yield member
+    member.stop()
+
+
+def client_flags(certs):
+    return ["--cert-file", certs.server_cert, "--key-file", certs.server_key,
+            "--trusted-ca-file", certs.ca]
+
+
+def peer_flags(certs):
+    return ["--peer-cert-file", certs.server_cert, "--peer-key-file", certs.server_key,
+            "--peer-trusted-ca-file", certs.ca]
+
+
+def test_proxy_forwards_to_an_https_only_cluster(tmp_path, started, certs, tls_etcd):
+    proxy = started(Proxy(tmp_path, initial_cluster=f"t0={tls_etcd.peer_url}",
+                          extra=client_flags(certs) + peer_flags(certs)))
+    proxy.wait_listening().wait_endpoints(1)
+    assert proxy.endpoints() == [tls_etcd.client_url]
+    direct = tls_context(certs)
+    status, headers, body = http("PUT", proxy.url + "/v2/keys/tls/a", "value=through")
+    assert status == 201, body
+    index = json.loads(body)["node"]["modifiedIndex"]
+    # The member has it, and the proxy's read gives the member's own answer.
+    s_direct, _, b_direct = https("GET", tls_etcd.client_url + "/v2/keys/tls/a", direct)
+    s_proxy, h_proxy, b_proxy = http("GET", proxy.url + "/v2/keys/tls/a")
+    assert (s_proxy, b_proxy) == (s_direct, b_direct) == (200, b_proxy)
+    assert json.loads(b_proxy)["node"]["value"] == "through"
+    assert h_proxy["x-etcd-index"]
+    # A watch through the proxy wakes on a write made directly on the member.
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+        s.sendall(f"GET /v2/keys/tls/a?wait=true&waitIndex={index + 1} HTTP/1.1\r\n"
+                  f"Host: x\r\n\r\n".encode())
+        status, _, _ = https("PUT", tls_etcd.client_url + "/v2/keys/tls/a", direct, "value=woken")
+        assert status == 200
+        data = b""
+        while b"woken" not in data:
+            chunk = s.recv(65536)
+            assert chunk, data
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200 OK")
+
+
+def test_proxy_uses_the_peer_certificate_when_it_has_no_client_one(tmp_path, started, certs,
+                                                                   tls_etcd):
+    # As etcd's proxy: without --cert-file/--key-file, the --peer-* files serve both sides.
+    proxy = started(Proxy(tmp_path, initial_cluster=f"t0={tls_etcd.peer_url}",
+                          extra=peer_flags(certs)))
+    proxy.wait_listening().wait_endpoints(1)
+    status, _, body = http("GET", proxy.url + "/version")
+    assert status == 200 and "etcdserver" in body
+
+
+def test_proxy_refuses_members_its_ca_does_not_vouch_for(tmp_path, started, certs, tls_etcd):
+    flags = ["--peer-cert-file", certs.server_cert, "--peer-key-file", certs.server_key,
+             "--peer-trusted-ca-file", certs.other_ca]
+    proxy = started(Proxy(tmp_path, initial_cluster=f"t0={tls_etcd.peer_url}", extra=flags))
+    proxy.wait_listening()
+    assert proxy.endpoints() == []
+    status, _, body = http("GET", proxy.url + "/v2/keys/tls")
+    assert status == 503, body
+    assert "x509: certificate signed by unknown authority" in proxy.process.output()
+
+
+def start_https_proxy(tmp_path, started, certs, tls_etcd):
+    """An etcdpp proxy on an https listener in front of the TLS member, forwarding."""
+    proxy = started(Proxy(tmp_path, scheme="https", initial_cluster=f"t0={tls_etcd.peer_url}",
+                          extra=client_flags(certs) + peer_flags(certs)))
+    proxy.wait_listening()
+    ctx = tls_context(certs)
+    wait_until(lambda: https("GET", proxy.url + "/v2/keys/", ctx)[0] == 200, timeout=15,
+               what="https proxy forwarding")
+    return proxy
+
+
+def test_proxy_https_listener(tmp_path, started, certs, tls_etcd):
+    proxy = start_https_proxy(tmp_path, started, certs, tls_etcd)
+    url, port = proxy.url, proxy.port
+    ok = tls_context(certs)
+    status, _, body = https("PUT", url + "/v2/keys/tls/listener", ok, "value=1")
+    assert status in (200, 201), body
+    # A trusted CA file requires client certificates (as etcd 3.4): none, no answer.
+    with pytest.raises((ssl.SSLError, ConnectionError, urllib.error.URLError)):
+        https("GET", url + "/v2/keys/", tls_context(certs, client=False), timeout=3)
+    # A client that does not trust the proxy's certificate gets no answer either.
+    with pytest.raises(urllib.error.URLError):
+        https("GET", url + "/v2/keys/", tls_context(certs, ca=certs.other_ca), timeout=3)
+    # Plain HTTP on the TLS port: closed without an answer (as etcd: its TLS listener
+    # handshakes before the HTTP server sees the connection).
+    assert raw_until_close(port, b"GET /v2/keys/ HTTP/1.1\r\nHost: x\r\n\r\n") == b""
+    # The proxy serves on after all that.
+    assert https("GET", url + "/v2/keys/tls/listener", ok)[0] == 200
+    assert "rejected connection from" in proxy.process.output()
+
+
+def open_watchers(url, ctx):
+    body = https("GET", url + "/metrics", ctx)[2]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
+               if line.startswith("etcdpp_proxy_open_watchers"))
+
+
+@pytest.mark.parametrize("close_notify", [False, True])
+def test_tls_watcher_that_hangs_up_is_released(tmp_path, started, certs, tls_etcd, close_notify):
+    proxy = start_https_proxy(tmp_path, started, certs, tls_etcd)
+    url = proxy.url
+    ctx = tls_context(certs)
+    raw = socket.create_connection(("127.0.0.1", proxy.port), timeout=10)
+    conn = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+    conn.sendall(b"GET /v2/keys/tls/hang?wait=true HTTP/1.1\r\nHost: x\r\n\r\n")
+    wait_until(lambda: open_watchers(url, ctx) == 1, timeout=10, what="one watcher open")
+    # The client goes: with a close_notify alert first (the bytes the proxy cannot read
+    # without decrypting), or with just its TCP end.
+    if close_notify:
+        conn.settimeout(0.5)
+        try:
+            conn.unwrap()  # sends close_notify, then waits for one the proxy does not send
+        except (ssl.SSLError, OSError):
+            pass
+    conn.close()
+    wait_until(lambda: open_watchers(url, ctx) == 0, timeout=10,
+               what="the watcher released after the client left")
+
+
+def test_plain_http_on_the_tls_port_as_etcds_proxy(tmp_path, started, certs, tls_etcd):
+    answers = []
+    for binary in (ETCDPP_BIN, ETCD_BIN):
+        port = free_port()
+        name = "etcdpp" if binary == ETCDPP_BIN else "etcd"
+        p = started(Proxy(tmp_path, name=f"{name}-proxy", port=port, scheme="https",
+                          binary=None if binary == ETCDPP_BIN else binary,
+                          initial_cluster=f"t0={tls_etcd.peer_url}",
+                          extra=client_flags(certs) + peer_flags(certs)))
+        p.wait_listening()
+        answers.append(raw_until_close(
+            port, b"PUT /v2/keys/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"))
+    assert answers[0] == answers[1]
+
+
+@pytest.fixture
+def https_member(tmp_path, started, certs):
+    m = EtcdppMember(tmp_path, name="tlsm", https_port=free_port(),
+                     extra=["--cert-file", certs.server_cert, "--key-file", certs.server_key])
+    return started(m.start())
+
+
+def test_member_serves_https_clients(https_member, certs, tmp_path):
+    ctx = tls_context(certs, client=False)
+    url = https_member.https_url
+    status, headers, body = https("PUT", url + "/v2/keys/s/k", ctx, "value=v1")
+    assert status == 201, body
+    assert headers["x-etcd-cluster-id"]
+    # The same keyspace on the plain listener.
+    assert json.loads(http("GET", https_member.client_url + "/v2/keys/s/k")[2])["node"][
+        "value"] == "v1"
+    # The member publishes its https URL, and etcdctl 3.4 reaches it with --ca-file.
+    env = dict(os.environ, ETCDCTL_API="2")
+    ctl = ["etcdctl", "--endpoints", url, "--ca-file", certs.ca]
+    out = subprocess.run(ctl + ["get", "/s/k"], env=env, capture_output=True, text=True,
+                         timeout=20)
+    assert (out.returncode, out.stdout) == (0, "v1\n"), out.stderr
+    out = subprocess.run(ctl + ["cluster-health"], env=env, capture_output=True, text=True,
+                         timeout=20)
+    assert out.returncode == 0, out.stderr
+    assert f"got healthy result from {url}" in out.stdout
+    # A watch over TLS wakes on a write.
+    watch = subprocess.Popen(ctl + ["watch", "/s/k"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        def woken():
+            https("PUT", url + "/v2/keys/s/k", ctx, "value=woken")
+            return watch.poll() is not None
+        wait_until(woken, timeout=15, interval=0.5, what="etcdctl watch over TLS woken")
+        assert watch.stdout.read() == "woken\n"
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+        watch.wait(timeout=10)
+
+
+def test_etcd_proxy_and_etcdpp_proxy_in_front_of_an_https_member(https_member, certs, tmp_path,
+                                                                 started):
+    for binary in (None, ETCD_BIN):
+        name = "pp" if binary is None else "etcdp"
+        p = started(Proxy(tmp_path, name=f"{name}-front", binary=binary,
+                          initial_cluster=f"tlsm={https_member.peer_url}",
+                          extra=client_flags(certs)))
+        p.wait_listening()
+        wait_until(lambda: http("GET", p.url + "/v2/keys/")[0] == 200, timeout=15,
+                   what=f"{name} proxy forwarding to the https member")
+        status, _, body = http("PUT", p.url + f"/v2/keys/front/{name}", "value=x")
+        assert status == 201, body
+        assert https("GET", https_member.https_url + f"/v2/keys/front/{name}",
+                     tls_context(certs, client=False))[0] == 200
+
+
+CTL_CASES = {
+    "good": lambda c: ["--ca-file", c.ca, "--cert-file", c.client_cert, "--key-file",
+                       c.client_key, "get", "/ctl/k"],
+    "unknown_authority": lambda c: ["--ca-file", c.other_ca, "--cert-file", c.client_cert,
+                                    "--key-file", c.client_key, "get", "/ctl/k"],
+    "no_client_certificate": lambda c: ["--ca-file", c.ca, "get", "/ctl/k"],
+    "missing_ca_file": lambda c: ["--ca-file", "/nonexistent/ca.pem", "get", "/ctl/k"],
+    "health": lambda c: ["--ca-file", c.ca, "--cert-file", c.client_cert, "--key-file",
+                         c.client_key, "cluster-health"],
+    "health_unknown_authority": lambda c: ["--ca-file", c.other_ca, "cluster-health"],
+    "set_from_env": None,  # the files from $ETCDCTL_CA_FILE etc.
+}
+
+
+@pytest.mark.parametrize("case", sorted(CTL_CASES))
+def test_etcdppctl_tls_matches_etcdctl(case, certs, tls_etcd):
+    env = dict(os.environ, ETCDCTL_API="2")
+    if CTL_CASES[case] is None:
+        env.update(ETCDCTL_CA_FILE=certs.ca, ETCDCTL_CERT_FILE=certs.client_cert,
+                   ETCDCTL_KEY_FILE=certs.client_key)
+        args = ["set", "/ctl/k", "from-env"]
+    else:
+        args = CTL_CASES[case](certs)
+    env_setup = dict(os.environ, ETCDCTL_API="2")
+    subprocess.run(["etcdctl", "--endpoints", tls_etcd.client_url] + CTL_CASES["good"](certs)[:6]
+                   + ["set", "/ctl/k", "v"], env=env_setup, capture_output=True, timeout=20,
+                   check=True)
+    results = []
+    for tool in ("etcdctl", ETCDPPCTL_BIN):
+        out = subprocess.run([tool, "--endpoints", tls_etcd.client_url] + args, env=env,
+                             capture_output=True, text=True, timeout=20)
+        results.append((out.returncode, out.stdout, out.stderr))
+    assert results[0] == results[1]
+
+
+def run_etcdpp(args, tmp_path, timeout=20):
+    return subprocess.run([ETCDPP_BIN] + args, capture_output=True, text=True, timeout=timeout,
+                          cwd=str(tmp_path))
+
+
+def test_member_https_without_certificate_is_refused(tmp_path):
+    url = f"https://127.0.0.1:{free_port()}"
+    out = run_etcdpp(["--listen-client-urls", url, "--advertise-client-urls", url], tmp_path)
+    assert out.returncode == 1
+    assert (f"TLS key/cert (--cert-file, --key-file) must be provided for client url {url} "
+            "with HTTPS scheme") in out.stderr
+
+
+def test_member_refuses_peer_tls_it_does_not_have(tmp_path, certs):
+    out = run_etcdpp(["--peer-cert-file", certs.server_cert, "--peer-key-file",
+                      certs.server_key], tmp_path)
+    assert out.returncode == 2
+    assert "--peer-cert-file is not supported for members yet" in out.stderr
+    peer = f"https://127.0.0.1:{free_port()}"
+    out = run_etcdpp(["--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                      "--initial-cluster", f"default={peer}"], tmp_path)
+    assert out.returncode == 2
+    assert "https peer URLs are not supported for members yet" in out.stderr
+
+
+def test_unusable_certificate_files_stop_the_start(tmp_path, certs):
+    url = f"https://127.0.0.1:{free_port()}"
+    out = run_etcdpp(["--listen-client-urls", url, "--advertise-client-urls", url,
+                      "--cert-file", str(tmp_path / "missing.pem"), "--key-file",
+                      certs.server_key], tmp_path)
+    assert out.returncode == 1
+    assert f"open {tmp_path / 'missing.pem'}: no such file or directory" in out.stderr
+    # A key that is not the certificate's.
+    out = run_etcdpp(["--listen-client-urls", url, "--advertise-client-urls", url,
+                      "--cert-file", certs.server_cert, "--key-file", certs.other_key], tmp_path)
+    assert out.returncode == 1
+    assert "cannot use key file" in out.stderr
+    # The proxy: an https listener needs a certificate.
+    out = run_etcdpp(["--proxy", "on", "--data-dir", str(tmp_path / "p"),
+                      "--listen-client-urls", url,
+                      "--initial-cluster", f"x=http://127.0.0.1:{free_port()}"], tmp_path)
+    assert out.returncode == 1
+    assert (f"cannot listen on TLS for 127.0.0.1:{url.rsplit(':', 1)[1]}: KeyFile and CertFile "
+            "are not presented") in out.stderr
