@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -148,6 +149,9 @@ bool asks_for_member(const FlagValues& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closes while we write must be an error on that connection, not the end of the
+  // process: asio sends with MSG_NOSIGNAL, but OpenSSL writes TLS connections' sockets itself.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) env.emplace_back(*e);

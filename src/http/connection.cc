@@ -124,15 +124,13 @@ using StatePtr = std::shared_ptr<ConnectionState>;
 enum class ReadResult { request, closed };
 
 // Ends a TLS connection as Go does, with a close_notify alert (clients that read an answer to
-// the end of the stream take an end without it for a truncation attack). The alert is sent
-// without waiting for the client's own: marking it received makes OpenSSL's shutdown complete
-// once ours is written. Bounded by a short deadline; errors do not matter here.
+// the end of the stream take an end without it for a truncation attack), without waiting for
+// the client's own. Bounded by a short deadline; errors do not matter here.
 asio::awaitable<void> send_close_notify(ConnectionState& state) {
   constexpr auto kCloseNotifyTime = std::chrono::milliseconds(1000);
   boost::system::error_code ec;
   auto* tls = state.stream.tls();
   if (!SSL_is_init_finished(tls->native_handle())) co_return;  // no session to close
-  SSL_set_shutdown(tls->native_handle(), SSL_RECEIVED_SHUTDOWN);
   state.deadline.arm(kCloseNotifyTime, state.stream.socket());
   co_await tls->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
   state.deadline.disarm();

@@ -6,9 +6,8 @@
 // branch per read or write costs nothing next to a system call, and a plain connection keeps
 // exactly its former fast paths (non-blocking first writes, speculative reads).
 //
-// TLS state lives on the heap and only for TLS connections (OpenSSL's object and asio's two
-// 17 KB record buffers), so a plain connection — the common case behind a local proxy — pays
-// one pointer for it.
+// TLS state (http/tls_layer.h) lives on the heap and only for TLS connections, so a plain
+// connection — the common case behind a local proxy — pays one pointer for it.
 //
 // Contract: socket() is the TCP layer (options, addresses, shutdown, close, the descriptor):
 // on a TLS connection, bytes must never be read from or written to it directly.
@@ -16,7 +15,8 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
+
+#include "http/tls_layer.h"
 
 #include <memory>
 #include <utility>
@@ -26,8 +26,6 @@ namespace etcdpp::http {
 class Stream {
  public:
   using executor_type = boost::asio::any_io_executor;
-  using TlsLayer = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
-
   explicit Stream(const executor_type& executor) : socket_(executor) {}
   explicit Stream(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
   Stream(const Stream&) = delete;

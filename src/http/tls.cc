@@ -87,6 +87,7 @@ std::shared_ptr<ssl::context> new_context(ssl::context::method method) {
   // an end of stream like any other (Go's reading of HTTP/1.1 over TLS).
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression |
                    SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   return ctx;
 }
 
@@ -94,6 +95,9 @@ std::shared_ptr<ssl::context> new_context(ssl::context::method method) {
 
 std::shared_ptr<ssl::context> make_server_tls(const TlsFiles& files, std::string& error) {
   auto ctx = new_context(ssl::context::tls_server);
+  // Sessions resume through tickets (stateless) only: a server-side session cache would keep
+  // every client's session for up to 5 minutes (20 000 of them by default).
+  SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_OFF);
   if (!load_identity(*ctx, files, error)) return nullptr;
   // As etcd 3.4: a trusted CA file alone already requires client certificates.
   if (files.client_cert_auth || !files.trusted_ca_file.empty()) {

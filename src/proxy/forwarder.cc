@@ -348,9 +348,8 @@ asio::awaitable<Outcome> Attempt::relay_stream(UpstreamConn& conn, UpstreamParse
       if (ctx_.config.read_timeout.count() > 0 && !ex_.watch) {
         conn.deadline.arm(ctx_.config.read_timeout, conn.stream.socket());
       }
-      // (A TLS connection reads at once: decrypted bytes may be waiting inside TLS already,
-      // and its record buffers stay allocated whatever this does.)
-      if (!conn.stream.is_tls()) {
+      // (Over TLS only when OpenSSL holds no bytes of its own: those the socket cannot show.)
+      if (!conn.stream.is_tls() || !SSL_has_pending(conn.stream.tls()->native_handle())) {
         co_await conn.stream.socket().async_wait(asio::socket_base::wait_read,
                                                  asio::redirect_error(asio::use_awaitable, ec));
       }
