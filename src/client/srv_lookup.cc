@@ -254,7 +254,6 @@ SrvClusterDiscovery discover_srv_cluster(const std::string& domain, const std::s
       result.members.push_back(name + "=" + url);
       ++found;
     }
-    if (found > 0 && scheme == "https") result.https = true;
     if (found == 0) {
       errors.push_back("error querying DNS SRV records for _" + service + suffix + " " + problem);
     }

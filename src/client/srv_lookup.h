@@ -55,8 +55,7 @@ struct SrvClusterDiscovery {
   // The member whose address is one of `advertise_peer_urls` is named `own_name`; the others
   // get the names "0", "1", ... (as etcd names them).
   std::vector<std::string> members;
-  bool https = false;  // _etcd-server-ssl records were found (their peers speak TLS)
-  std::string error;   // set when no peer could be found (etcd's "error querying ..." texts)
+  std::string error;  // set when no peer could be found (etcd's "error querying ..." texts)
 };
 
 // etcd's --discovery-srv: the peers of "_etcd-server-ssl<suffix>._tcp.<domain>" (https) and of

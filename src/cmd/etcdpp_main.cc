@@ -96,7 +96,7 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
     }
   } else if (!f.get("discovery-srv").empty()) {
     // As etcd's proxy: the peers of the SRV records, none of them this process.
-    auto srv_cluster = etcdpp::cmd::srv_initial_cluster(f, "", {}, /*https_peers=*/true);
+    auto srv_cluster = etcdpp::cmd::srv_initial_cluster(f, "", {});
     if (!srv_cluster) return 1;
     auto cluster = etcdpp::discovery::parse_initial_cluster(*srv_cluster, error);
     if (!cluster) {

@@ -36,58 +36,61 @@ int flag_error(const std::string& message) {
   return 1;
 }
 
-// The member's TLS: https client (and metrics) listeners are served with --cert-file and
-// --key-file (and --client-cert-auth, --trusted-ca-file); TLS between members is not there yet,
-// so https peer URLs and the --peer-* files are refused. 0 or the exit code.
-int check_tls(const FlagValues& f, const std::vector<http::Url>& listen_client,
-              const std::vector<http::Url>& listen_metrics,
-              const std::vector<http::Url>& listen_peer,
-              const std::vector<http::Url>& advertise_peer,
-              std::shared_ptr<asio::ssl::context>& client_tls) {
-  for (const char* peer_flag :
-       {"peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-client-cert-auth"}) {
-    if (f.is_set(peer_flag) && f.get(peer_flag) != "" && f.get(peer_flag) != "false") {
-      std::fprintf(stderr,
-                   "etcdpp: --%s is not supported for members yet: TLS between members is not "
-                   "there yet (a proxy uses it for its requests to https peer URLs)\n",
-                   peer_flag);
-      return 2;
+// The member's TLS contexts, from etcd's flags (docs/tls.md).
+struct MemberTls {
+  std::shared_ptr<asio::ssl::context> client_server;  // https client and metrics listeners
+  std::shared_ptr<asio::ssl::context> peer_server;    // https peer listeners
+  std::shared_ptr<asio::ssl::context> peer_client;    // requests to other members' peer URLs
+};
+
+// Makes the server context for the https URLs among `urls` (etcd's messages when there is no
+// certificate; etcd's warning for each http URL while files are given). 0 or the exit code.
+int server_tls(const std::vector<http::Url>& urls, const http::TlsFiles& files, const char* what,
+               const char* flags, std::shared_ptr<asio::ssl::context>& context) {
+  for (const auto& u : urls) {
+    if (u.scheme == "http" && !files.empty()) {
+      ETCDPP_LOG_WARN(
+          "The scheme of {} url {} is HTTP while peer key/cert files are presented. Ignored "
+          "key/cert files.",
+          what, u.text);
     }
-  }
-  std::vector<http::Url> peers = listen_peer;
-  peers.insert(peers.end(), advertise_peer.begin(), advertise_peer.end());
-  bool https_peer = f.get("initial-cluster").find("https://") != std::string::npos;
-  for (const auto& u : peers) https_peer = https_peer || u.scheme == "https";
-  if (https_peer) {
-    std::fprintf(stderr,
-                 "etcdpp: https peer URLs are not supported for members yet: TLS between "
-                 "members is not there yet (client URLs may be https)\n");
-    return 2;
-  }
-  http::TlsFiles files = client_tls_files(f);
-  std::vector<http::Url> served = listen_client;
-  served.insert(served.end(), listen_metrics.begin(), listen_metrics.end());
-  for (const auto& u : served) {
-    if (u.scheme != "https") continue;
+    if (u.scheme != "https" || context) continue;
     if (files.empty()) {
-      return flag_error("TLS key/cert (--cert-file, --key-file) must be provided for client url " +
-                        u.text + " with HTTPS scheme");
+      return flag_error(
+          fmt::format("TLS key/cert ({}) must be provided for {} url {} with HTTPS scheme", flags,
+                      what, u.text));
     }
-    if (client_tls) continue;
     std::string error;
-    client_tls = http::make_server_tls(files, error);
-    if (!client_tls) {
-      ETCDPP_LOG_ERROR("cannot serve https client URLs: {}", error);
+    context = http::make_server_tls(files, error);
+    if (!context) {
+      ETCDPP_LOG_ERROR("cannot serve https {} URLs: {}", what, error);
       return 1;
     }
   }
-  for (const auto& u : listen_client) {
-    if (u.scheme == "http" && !files.empty()) {
-      ETCDPP_LOG_WARN(
-          "The scheme of client url {} is HTTP while peer key/cert files are presented. "
-          "Ignored key/cert files.",
-          u.text);
-    }
+  return 0;
+}
+
+int make_member_tls(const FlagValues& f, const std::vector<http::Url>& listen_client,
+                    const std::vector<http::Url>& listen_metrics,
+                    const std::vector<http::Url>& listen_peer, MemberTls& tls) {
+  std::vector<http::Url> served = listen_client;
+  served.insert(served.end(), listen_metrics.begin(), listen_metrics.end());
+  if (int code = server_tls(served, client_tls_files(f), "client", "--cert-file, --key-file",
+                            tls.client_server)) {
+    return code;
+  }
+  http::TlsFiles peer_files = peer_tls_files(f);
+  if (int code = server_tls(listen_peer, peer_files, "peer", "--peer-cert-file, --peer-key-file",
+                            tls.peer_server)) {
+    return code;
+  }
+  // As etcd: the peer certificate is also this member's client certificate towards the other
+  // members, verified with the peer trusted CA (the system's roots without one).
+  std::string error;
+  tls.peer_client = http::make_client_tls(peer_files, error);
+  if (!tls.peer_client) {
+    ETCDPP_LOG_ERROR("cannot use the peer TLS files: {}", error);
+    return 1;
   }
   return 0;
 }
@@ -97,7 +100,7 @@ int check_tls(const FlagValues& f, const std::vector<http::Url>& listen_client,
 // cluster's peers). 0, kFallBackToProxy, or the exit code.
 int configure_bootstrap(const FlagValues& f, const std::string& name,
                         const std::vector<http::Url>& advertise_peer, server::MemberConfig& cfg,
-                        asio::io_context& io) {
+                        asio::io_context& io, asio::ssl::context* peer_tls) {
   std::string error;
   std::string cluster_text = f.get("initial-cluster");
   const char* source = "--initial-cluster";
@@ -113,8 +116,7 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
   }
   bool from_srv = !f.get("discovery-srv").empty();
   if (from_srv) {
-    auto srv_cluster = srv_initial_cluster(f, name, http::url_texts(advertise_peer),
-                                           /*https_peers=*/false);
+    auto srv_cluster = srv_initial_cluster(f, name, http::url_texts(advertise_peer));
     if (!srv_cluster) return 1;
     cluster_text = *srv_cluster;
     source = "DNS SRV records";
@@ -173,8 +175,9 @@ int configure_bootstrap(const FlagValues& f, const std::string& name,
   }
   auto answer =
       run_until_done<client::MembersAnswer>(io, [&]() -> asio::awaitable<client::MembersAnswer> {
-        client::MembersAnswer a = co_await client::fetch_members(
-            others, std::nullopt, std::chrono::milliseconds(1000), std::chrono::milliseconds(5000));
+        client::MembersAnswer a =
+            co_await client::fetch_members(others, std::nullopt, std::chrono::milliseconds(1000),
+                                           std::chrono::milliseconds(5000), peer_tls);
         co_return a;
       });
   if (!answer.ok) {
@@ -226,9 +229,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
     return flag_error(
         "--advertise-client-urls is required when --listen-client-urls is set explicitly");
   }
-  std::shared_ptr<asio::ssl::context> client_tls;
-  if (int code = check_tls(f, *listen_client, *listen_metrics, *listen_peer, *advertise_peer,
-                           client_tls)) {
+  MemberTls tls;
+  if (int code = make_member_tls(f, *listen_client, *listen_metrics, *listen_peer, tls)) {
     return code;
   }
   const std::string& name = f.get("name");
@@ -273,11 +275,12 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   cfg.seed = std::random_device{}();
   cfg.catch_up_entries = f.get_uint("experimental-snapshot-catchup-entries");
   cfg.force_new_cluster = f.get_bool("force-new-cluster");
+  cfg.peer_tls = tls.peer_client.get();
 
   asio::io_context io(1);
   if (!existing) {
     // The initial cluster only matters when the data dir is new (as in etcd).
-    int code = configure_bootstrap(f, name, *advertise_peer, cfg, io);
+    int code = configure_bootstrap(f, name, *advertise_peer, cfg, io, tls.peer_client.get());
     if (code != 0) return code;
   }
 
@@ -308,7 +311,8 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
 
   std::list<asio::ip::tcp::acceptor> acceptors;
   auto listen = [&](const std::vector<http::Url>& urls, http::ConnectionLimits& limits,
-                    http::ConnectionHandler& handler, const char* what) {
+                    http::ConnectionHandler& handler, const char* what,
+                    const std::shared_ptr<asio::ssl::context>& https_tls) {
     for (const auto& url : urls) {
       auto listener = http::open_listener(io.get_executor(), url, error);
       if (!listener) {
@@ -317,14 +321,15 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
       }
       auto& acceptor = acceptors.emplace_back(std::move(*listener));
       ETCDPP_LOG_INFO("listening for {} on {}", what, url.text);
-      auto tls = url.scheme == "https" ? client_tls : nullptr;
-      asio::co_spawn(io, http::accept_connections(acceptor, limits, handler, tls), asio::detached);
+      auto url_tls = url.scheme == "https" ? https_tls : nullptr;
+      asio::co_spawn(io, http::accept_connections(acceptor, limits, handler, url_tls),
+                     asio::detached);
     }
     return true;
   };
-  if (!listen(*listen_peer, peer_limits, peer_api, "peers") ||
-      !listen(*listen_client, client_limits, client_api, "client requests") ||
-      !listen(*listen_metrics, client_limits, metrics_api, "metrics")) {
+  if (!listen(*listen_peer, peer_limits, peer_api, "peers", tls.peer_server) ||
+      !listen(*listen_client, client_limits, client_api, "client requests", tls.client_server) ||
+      !listen(*listen_metrics, client_limits, metrics_api, "metrics", tls.client_server)) {
     return 1;
   }
 

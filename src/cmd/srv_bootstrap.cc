@@ -5,9 +5,9 @@
 
 namespace etcdpp::cmd {
 
-std::optional<std::string> srv_initial_cluster(const FlagValues& f, const std::string& name,
-                                               const std::vector<std::string>& advertise_peer_urls,
-                                               bool https_peers) {
+std::optional<std::string> srv_initial_cluster(
+    const FlagValues& f, const std::string& name,
+    const std::vector<std::string>& advertise_peer_urls) {
   auto found = client::discover_srv_cluster(f.get("discovery-srv"), f.get("discovery-srv-name"),
                                             name, advertise_peer_urls);
   if (!found.error.empty()) {
@@ -18,13 +18,6 @@ std::optional<std::string> srv_initial_cluster(const FlagValues& f, const std::s
   for (const auto& entry : found.members) {
     ETCDPP_LOG_INFO("got bootstrap from DNS for etcd-server at {}", entry);
     initial_cluster += (initial_cluster.empty() ? "" : ",") + entry;
-  }
-  if (found.https && !https_peers) {
-    ETCDPP_LOG_ERROR(
-        "error setting up initial cluster: the _etcd-server-ssl SRV records of {} name https "
-        "peers, and TLS between members is not supported yet",
-        f.get("discovery-srv"));
-    return std::nullopt;
   }
   return initial_cluster;
 }

@@ -12,10 +12,9 @@ namespace etcdpp::cmd {
 
 // The --initial-cluster value the SRV records of --discovery-srv (and --discovery-srv-name)
 // give, this member being `name` at `advertise_peer_urls` (none for a proxy). nullopt when
-// there is none to use: the reason is logged (no records, or https peers where `https_peers`
-// is false: members have no TLS between them yet; a proxy reaches https peers).
+// there is none to use: the reason is logged. https peers (the _etcd-server-ssl records) are
+// reached with the --peer-* TLS files.
 std::optional<std::string> srv_initial_cluster(const FlagValues& f, const std::string& name,
-                                               const std::vector<std::string>& advertise_peer_urls,
-                                               bool https_peers);
+                                               const std::vector<std::string>& advertise_peer_urls);
 
 }  // namespace etcdpp::cmd

@@ -263,6 +263,7 @@ void Member::start(FatalHandler on_fatal) {
   so.cluster_id = identity_.cluster_id;
   so.local_id = identity_.member_id;
   so.local_peer_urls = config_.advertise_peer_urls;
+  so.tls = config_.peer_tls;
   transport_events_ = std::make_shared<transport::SenderEvents>();
   std::shared_ptr<bool> alive = alive_;
   transport_events_->unreachable = [this, alive](uint64_t peer) {

@@ -26,6 +26,7 @@
 #include "transport/transport.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -67,6 +68,9 @@ struct MemberConfig {
   // Applied entries kept in Raft's in-memory log for followers that fall a little behind (as
   // etcd's snapshot catch-up entries); further behind, a follower gets a snapshot.
   uint64_t catch_up_entries = 5000;
+  // The client side of the connections to other members' https peer URLs (not owned; must
+  // outlive the member). nullptr: https peers cannot be reached.
+  boost::asio::ssl::context* peer_tls = nullptr;
   // How long a client waits for its proposal to be applied (etcd: 5 s + 2 election timeouts).
   std::chrono::milliseconds request_timeout() const {
     return std::chrono::milliseconds(5000) + 2 * election_ticks * heartbeat_interval;

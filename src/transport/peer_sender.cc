@@ -1,6 +1,7 @@
 #include "transport/peer_sender.h"
 
 #include "base/log.h"
+#include "http/tls.h"
 #include "http/url.h"
 #include "transport/raft_codec.h"
 
@@ -8,10 +9,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+
+#include <openssl/ssl.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -24,10 +28,29 @@ namespace bhttp = boost::beast::http;
 
 struct PeerSender::Connection {
   explicit Connection(asio::any_io_executor ex) : stream(ex) {}
-  beast::tcp_stream stream;
+  beast::tcp_stream stream;  // its expiry times the TLS layer's operations too
+  // For an https peer URL (few connections per member: asio's TLS stream is fine here).
+  std::unique_ptr<asio::ssl::stream<beast::tcp_stream&>> tls;
   beast::flat_buffer buffer;
   std::string host_port;
 };
+
+namespace {
+
+// One request and its response on a connected stream, plain or TLS.
+template <class AsyncStream>
+asio::awaitable<void> exchange(AsyncStream& stream, beast::flat_buffer& buffer,
+                               bhttp::request<bhttp::string_body>& req,
+                               bhttp::response_parser<bhttp::string_body>& parser,
+                               boost::system::error_code& ec) {
+  co_await bhttp::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) {
+    co_await bhttp::async_read(stream, buffer, parser,
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace
 
 PeerSender::PeerSender(asio::any_io_executor executor, uint64_t peer_id,
                        std::vector<std::string> peer_urls, const SenderOptions& options,
@@ -145,11 +168,29 @@ asio::awaitable<bool> PeerSender::post(const std::string& body, bool large) {
     if (!ec) {
       co_await conn->stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
     }
+    if (!ec) conn->stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    if (!ec && url->scheme == "https") {
+      if (!options_.tls) {
+        ETCDPP_LOG_WARN("peer {:x} is at {}, and this member has no TLS for peers", peer_id_, text);
+        ec = asio::error::operation_not_supported;
+      } else {
+        conn->tls =
+            std::make_unique<asio::ssl::stream<beast::tcp_stream&>>(conn->stream, *options_.tls);
+        http::prepare_client_tls(
+            conn->tls->native_handle(), url->host,
+            SSL_CTX_get_verify_mode(options_.tls->native_handle()) != SSL_VERIFY_NONE);
+        co_await conn->tls->async_handshake(asio::ssl::stream_base::client,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+        if (ec && reachable_) {
+          ETCDPP_LOG_WARN("TLS handshake with peer {:x} at {} failed: {}", peer_id_, text,
+                          http::client_handshake_error(conn->tls->native_handle(), url->host, ec));
+        }
+      }
+    }
     if (ec) {
       ++url_index_;  // try the peer's next URL next time
       co_return false;
     }
-    conn->stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
     connection_ = std::move(conn);
   }
   Connection& conn = *connection_;
@@ -163,12 +204,12 @@ asio::awaitable<bool> PeerSender::post(const std::string& body, bool large) {
   req.set("X-PeerURLs", fmt::format("{}", fmt::join(options_.local_peer_urls, ",")));
   req.body() = body;
   req.prepare_payload();
-  co_await bhttp::async_write(conn.stream, req, asio::redirect_error(asio::use_awaitable, ec));
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 * 1024);
-  if (!ec) {
-    co_await bhttp::async_read(conn.stream, conn.buffer, parser,
-                               asio::redirect_error(asio::use_awaitable, ec));
+  if (conn.tls) {
+    co_await exchange(*conn.tls, conn.buffer, req, parser, ec);
+  } else {
+    co_await exchange(conn.stream, conn.buffer, req, parser, ec);
   }
   if (ec) {
     connection_.reset();

@@ -7,6 +7,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -39,6 +40,8 @@ struct SenderOptions {
   std::chrono::milliseconds dial_timeout{1000};
   std::chrono::milliseconds request_timeout{5000};
   std::chrono::milliseconds retry_delay{100};
+  // The client side of TLS for https peer URLs (not owned). nullptr: https peers fail.
+  boost::asio::ssl::context* tls = nullptr;
 };
 
 class PeerSender : public std::enable_shared_from_this<PeerSender> {

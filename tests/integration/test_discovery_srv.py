@@ -11,12 +11,15 @@ import pytest
 
 from conftest import ETCDPP_BIN
 from netns import require_namespaces, run_in_namespaces
+from tls_certs import Certs
 
 RECORDS = [
     "--srv-host=_etcd-server._tcp.example.com,infra0.example.com,12380",
     "--srv-host=_etcd-server._tcp.example.com,infra1.example.com,22380",
     "--srv-host=_etcd-server._tcp.example.com,infra2.example.com,32380",
     "--srv-host=_etcd-server-ssl._tcp.tls.example.com,infra0.example.com,42380",
+    "--srv-host=_etcd-server-ssl._tcp.tls.example.com,infra1.example.com,43380",
+    "--srv-host=_etcd-server-ssl._tcp.mismatch.example.com,infra0.example.com,44380",
     "--srv-host=_etcd-server-blue._tcp.blue.example.com,infra0.example.com,52380",
     "--host-record=infra0.example.com,127.0.0.1",
     "--host-record=infra1.example.com,127.0.0.1",
@@ -69,10 +72,28 @@ echo "@@@ stranger"
 member stranger example.com 62380
 echo "@@@ no records"
 member lonely nothere.example.com 62390
+# Two members from the _etcd-server-ssl records: TLS between them, peer certificates required.
+for i in 0 1; do
+  port=$((42380 + 1000 * i))
+  "$ETCDPP" --name tls$i --data-dir "$TMP/tls$i" --discovery-srv tls.example.com \
+    --initial-advertise-peer-urls https://infra$i.example.com:$port \
+    --listen-peer-urls https://127.0.0.1:$port --listen-client-urls http://127.0.0.1:$((port - 1)) \
+    --advertise-client-urls http://127.0.0.1:$((port - 1)) --peer-cert-file "$PEER_CERT" \
+    --peer-key-file "$PEER_KEY" --peer-trusted-ca-file "$CA" --peer-client-cert-auth \
+    > "$TMP/tls$i.log" 2>&1 &
+done
+for port in 42379 43379; do wait_http http://127.0.0.1:$port/health true; done
+"$ETCDPP" --proxy on --data-dir "$TMP/tls-proxy" --discovery-srv tls.example.com \
+  --listen-client-urls http://127.0.0.1:2479 --peer-cert-file "$PEER_CERT" \
+  --peer-key-file "$PEER_KEY" --peer-trusted-ca-file "$CA" > "$TMP/tls-proxy.log" 2>&1 &
+wait_http http://127.0.0.1:2479/v2/machines 127.0.0.1
 echo "@@@ https records"
-member secure tls.example.com 42390
+curl -s --max-time 5 -XPUT http://127.0.0.1:2479/v2/keys/tls -d value=secure
+echo
+wait_http http://127.0.0.1:43379/v2/keys/tls secure
+curl -s --max-time 2 http://127.0.0.1:42379/v2/members
 echo "@@@ scheme mismatch"
-member mismatch tls.example.com 42380
+member mismatch mismatch.example.com 44380
 echo "@@@ srv name"
 "$ETCDPP" --name blue0 --data-dir "$TMP/blue0" --discovery-srv blue.example.com \
   --discovery-srv-name blue --initial-advertise-peer-urls http://infra0.example.com:52380 \
@@ -86,8 +107,12 @@ curl -s --max-time 2 http://127.0.0.1:52379/v2/members
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
     require_namespaces()
+    certs = Certs(str(tmp_path_factory.mktemp("certs")))
+    peer_cert, peer_key = certs.server_for(
+        "peers", "DNS:infra0.example.com,DNS:infra1.example.com,IP:127.0.0.1")
     return run_in_namespaces(SCRIPT, tmp_path_factory.mktemp("srv"), RECORDS,
-                             env={"ETCDPP": os.path.abspath(ETCDPP_BIN)})
+                             env={"ETCDPP": os.path.abspath(ETCDPP_BIN), "CA": certs.ca,
+                                  "PEER_CERT": peer_cert, "PEER_KEY": peer_key})
 
 
 def members_of(text):
@@ -118,6 +143,17 @@ def test_bootstrap_is_logged_as_etcd_logs_it(out):
         assert "got bootstrap from DNS for etcd-server at " in lines and entry in lines
 
 
+def test_members_and_proxy_from_https_records_speak_tls(out):
+    # Two members bootstrapped from _etcd-server-ssl records, TLS between them with peer
+    # certificates required, and a proxy that found them the same way: a write through the
+    # proxy is read on the other member, and the members list the records' https URLs.
+    lines = [line for line in out["https records"].splitlines() if line.strip()]
+    assert json.loads(lines[0])["node"]["value"] == "secure"
+    members = json.loads(lines[1])["members"]
+    assert sorted(m["peerURLs"][0] for m in members) == [
+        "https://infra0.example.com:42380", "https://infra1.example.com:43380"]
+
+
 def test_proxy_finds_the_cluster_through_the_records(out):
     assert json.loads(out["write through the proxy"])["node"]["value"] == "found"
     assert json.loads(out["read from another member"])["node"]["value"] == "found"
@@ -132,13 +168,11 @@ def test_proxy_finds_the_cluster_through_the_records(out):
      "lookup _etcd-server-ssl._tcp.nothere.example.com on 127.0.0.1:53: no such host; error "
      "querying DNS SRV records for _etcd-server lookup _etcd-server._tcp.nothere.example.com on "
      "127.0.0.1:53: no such host"),
-    # https peers: no TLS between members yet.
-    ("https records", "name https peers, and TLS between members is not supported yet"),
     # This member's own address in the https records while it advertises http.
     ("scheme mismatch",
      "error querying DNS SRV records for _etcd-server-ssl bootstrap at "
-     "https://infra0.example.com:42380 from DNS for etcd-server-ssl has scheme mismatch with "
-     "expected peer http://127.0.0.1:42380"),
+     "https://infra0.example.com:44380 from DNS for etcd-server-ssl has scheme mismatch with "
+     "expected peer http://127.0.0.1:44380"),
 ])
 def test_member_that_cannot_use_the_records_exits_1(out, case, message):
     assert out[case].startswith("@@@ rc=1\n"), out[case]

@@ -7,13 +7,14 @@ import os
 import socket
 import ssl
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from conftest import (ETCD_BIN, ETCDPP_BIN, ETCDPPCTL_BIN, EtcdppMember, Process, Proxy,
-                      free_port, http, raw_until_close, wait_until)
+                      check_clean_exit, free_port, http, raw_until_close, wait_until)
 from tls_certs import Certs
 
 
@@ -323,16 +324,13 @@ def test_member_https_without_certificate_is_refused(tmp_path):
             "with HTTPS scheme") in out.stderr
 
 
-def test_member_refuses_peer_tls_it_does_not_have(tmp_path, certs):
-    out = run_etcdpp(["--peer-cert-file", certs.server_cert, "--peer-key-file",
-                      certs.server_key], tmp_path)
-    assert out.returncode == 2
-    assert "--peer-cert-file is not supported for members yet" in out.stderr
+def test_member_https_peer_url_without_certificate_is_refused(tmp_path):
     peer = f"https://127.0.0.1:{free_port()}"
     out = run_etcdpp(["--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                       "--initial-cluster", f"default={peer}"], tmp_path)
-    assert out.returncode == 2
-    assert "https peer URLs are not supported for members yet" in out.stderr
+    assert out.returncode == 1
+    assert (f"TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url "
+            f"{peer} with HTTPS scheme") in out.stderr
 
 
 def test_unusable_certificate_files_stop_the_start(tmp_path, certs):
@@ -354,3 +352,100 @@ def test_unusable_certificate_files_stop_the_start(tmp_path, certs):
     assert out.returncode == 1
     assert (f"cannot listen on TLS for 127.0.0.1:{url.rsplit(':', 1)[1]}: KeyFile and CertFile "
             "are not presented") in out.stderr
+
+
+class TlsEtcdppMember:
+    """An etcdpp member whose client and peer URLs are https, requiring client certificates
+    on both (the peer ones signed by `peer_ca`)."""
+
+    def __init__(self, tmp_path, certs, name, peer_cert=None, peer_key=None):
+        self.name = name
+        self.client_url = f"https://127.0.0.1:{free_port()}"
+        self.peer_url = f"https://127.0.0.1:{free_port()}"
+        self.data_dir = str(tmp_path / f"{name}.etcdpp")
+        self.log = str(tmp_path / f"{name}.log")
+        self.certs = certs
+        self.peer_cert = peer_cert or certs.server_cert
+        self.peer_key = peer_key or certs.server_key
+        self.process = None
+
+    def start(self, initial_cluster, state="new"):
+        c = self.certs
+        self.process = Process(
+            [ETCDPP_BIN, "--name", self.name, "--data-dir", self.data_dir,
+             "--listen-client-urls", self.client_url, "--advertise-client-urls", self.client_url,
+             "--listen-peer-urls", self.peer_url, "--initial-advertise-peer-urls", self.peer_url,
+             "--initial-cluster", initial_cluster, "--initial-cluster-state", state,
+             "--cert-file", c.server_cert, "--key-file", c.server_key, "--trusted-ca-file", c.ca,
+             "--peer-cert-file", self.peer_cert, "--peer-key-file", self.peer_key,
+             "--peer-trusted-ca-file", c.ca, "--peer-client-cert-auth",
+             "--heartbeat-interval", "50", "--election-timeout", "500"], self.log)
+        return self
+
+    def healthy(self):
+        assert self.process.alive(), self.process.output()[-3000:]
+        try:
+            status, _, body = https("GET", self.client_url + "/health", tls_context(self.certs),
+                                    timeout=2)
+        except (OSError, urllib.error.URLError):
+            return False
+        return status == 200 and json.loads(body).get("health") == "true"
+
+    def stop(self):
+        """SIGTERM; the member must exit cleanly without sanitizer reports."""
+        if self.process:
+            self.process.stop()
+            check_clean_exit(self.process)
+
+
+def etcdppctl(certs, endpoint, *args):
+    return subprocess.run([ETCDPPCTL_BIN, "--endpoints", endpoint, "--ca-file", certs.ca,
+                           "--cert-file", certs.client_cert, "--key-file", certs.client_key]
+                          + list(args), capture_output=True, text=True, timeout=30)
+
+
+def test_etcdpp_members_speak_tls_to_each_other(tmp_path, started, certs):
+    members = [started(TlsEtcdppMember(tmp_path, certs, f"s{i}")) for i in range(3)]
+    cluster = ",".join(f"{m.name}={m.peer_url}" for m in members)
+    for m in members:
+        m.start(cluster)
+    for m in members:
+        wait_until(m.healthy, timeout=20, what=f"{m.name} healthy over TLS")
+    ctx = tls_context(certs)
+    status, _, body = https("PUT", members[0].client_url + "/v2/keys/raft/k", ctx, "value=v1")
+    assert status == 201, body
+    wait_until(lambda: https("GET", members[2].client_url + "/v2/keys/raft/k", ctx)[0] == 200,
+               timeout=10, what="the write replicated over TLS")
+    out = etcdppctl(certs, members[1].client_url, "cluster-health")
+    assert out.returncode == 0 and out.stdout.endswith("cluster is healthy\n"), out
+    # A member added at runtime joins over TLS (its --initial-cluster-state existing start
+    # asks the peers for the members, then Raft catches it up).
+    new = started(TlsEtcdppMember(tmp_path, certs, "s3"))
+    out = etcdppctl(certs, members[0].client_url, "member", "add", "s3", new.peer_url)
+    assert out.returncode == 0, out.stderr
+    new.start(cluster + f",s3={new.peer_url}", state="existing")
+    wait_until(new.healthy, timeout=30, what="the added member healthy")
+    wait_until(lambda: json.loads(https("GET", new.client_url + "/v2/keys/raft/k", ctx)[2])
+               .get("node", {}).get("value") == "v1", timeout=15, what="the new member caught up")
+    # etcdpp's proxy in front of the TLS cluster.
+    proxy = started(Proxy(tmp_path, initial_cluster=cluster,
+                          extra=client_flags(certs) + peer_flags(certs)))
+    proxy.wait_listening().wait_endpoints(4)
+    status, _, body = http("PUT", proxy.url + "/v2/keys/raft/through", "value=proxy")
+    assert status == 201, body
+    assert https("GET", members[1].client_url + "/v2/keys/raft/through?quorum=true", ctx)[0] == 200
+
+
+def test_peer_with_an_untrusted_certificate_is_refused(tmp_path, started, certs):
+    a = started(TlsEtcdppMember(tmp_path, certs, "u0"))
+    b = started(TlsEtcdppMember(tmp_path, certs, "u1", peer_cert=certs.other_cert,
+                                peer_key=certs.other_key))
+    cluster = f"u0={a.peer_url},u1={b.peer_url}"
+    a.start(cluster)
+    b.start(cluster)
+    # u0 requires peer certificates of its CA: u1's are refused, so no quorum forms.
+    wait_until(lambda: "rejected connection from" in a.process.output(), timeout=15,
+               what="u0 refusing u1's certificate")
+    # Several election timeouts (500 ms) later, still no leader on either side.
+    time.sleep(2)
+    assert not a.healthy() and not b.healthy()
