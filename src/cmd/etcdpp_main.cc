@@ -9,6 +9,7 @@
 #include "cmd/srv_bootstrap.h"
 #include "cmd/tls_flags.h"
 #include "discovery/initial_cluster.h"
+#include "http/self_cert.h"
 #include "proxy/cluster_file.h"
 #include "proxy/proxy_server.h"
 
@@ -81,6 +82,24 @@ int start_proxy(const FlagValues& f, const std::filesystem::path& data_dir, bool
   cfg.listen_urls = *etcdpp::http::parse_url_list(f.get("listen-client-urls"), error);
   cfg.client_tls = etcdpp::cmd::client_tls_files(f);
   cfg.peer_tls = etcdpp::cmd::peer_tls_files(f);
+  cfg.client_auto_tls = f.get_bool("auto-tls");
+  if (f.get_bool("peer-auto-tls")) {
+    // As etcd's proxy (PeerSelfCert): a self-signed peer certificate unless files are given;
+    // the peers' certificates are not verified either way.
+    if (cfg.peer_tls.empty()) {
+      std::vector<std::string> hosts;
+      auto peer_urls = etcdpp::http::parse_url_list(f.get("listen-peer-urls"), error);
+      for (const auto& u : peer_urls.value_or(std::vector<etcdpp::http::Url>{})) {
+        hosts.push_back(u.host);
+      }
+      if (!etcdpp::http::self_signed_tls(data_dir / "fixtures" / "peer", hosts, cfg.peer_tls,
+                                         error)) {
+        ETCDPP_LOG_ERROR("cannot make the --peer-auto-tls certificate: {}", error);
+        return 1;
+      }
+    }
+    cfg.peer_tls.insecure_skip_verify = true;
+  }
   if (!f.get("discovery").empty()) {
     auto file = etcdpp::proxy::read_cluster_file(data_dir / "proxy");
     if (file.exists && file.error.empty()) {

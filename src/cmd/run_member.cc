@@ -11,6 +11,7 @@
 #include "cmd/srv_bootstrap.h"
 #include "cmd/tls_flags.h"
 #include "discovery/initial_cluster.h"
+#include "http/self_cert.h"
 #include "http/tls.h"
 #include "server/member.h"
 
@@ -70,16 +71,46 @@ int server_tls(const std::vector<http::Url>& urls, const http::TlsFiles& files, 
   return 0;
 }
 
-int make_member_tls(const FlagValues& f, const std::vector<http::Url>& listen_client,
+// --auto-tls / --peer-auto-tls (as etcd's ClientSelfCert/PeerSelfCert): a self-signed
+// certificate in <data-dir>/fixtures/<side> for the hosts of `urls`, unless files are given.
+// 0 or the exit code.
+int auto_tls(const FlagValues& f, const char* flag, const std::filesystem::path& dir,
+             const std::vector<http::Url>& urls, http::TlsFiles& files) {
+  if (!f.get_bool(flag)) return 0;
+  if (!files.empty()) {
+    ETCDPP_LOG_WARN("ignoring --{} since certs given", flag);
+    return 0;
+  }
+  std::vector<std::string> hosts;
+  for (const auto& u : urls) hosts.push_back(u.host);
+  std::string error;
+  if (!http::self_signed_tls(dir, hosts, files, error)) {
+    ETCDPP_LOG_ERROR("cannot make the --{} certificate: {}", flag, error);
+    return 1;
+  }
+  return 0;
+}
+
+int make_member_tls(const FlagValues& f, const std::filesystem::path& data_dir,
+                    const std::vector<http::Url>& listen_client,
                     const std::vector<http::Url>& listen_metrics,
                     const std::vector<http::Url>& listen_peer, MemberTls& tls) {
   std::vector<http::Url> served = listen_client;
   served.insert(served.end(), listen_metrics.begin(), listen_metrics.end());
-  if (int code = server_tls(served, client_tls_files(f), "client", "--cert-file, --key-file",
+  http::TlsFiles client_files = client_tls_files(f);
+  if (int code =
+          auto_tls(f, "auto-tls", data_dir / "fixtures" / "client", listen_client, client_files)) {
+    return code;
+  }
+  if (int code = server_tls(served, client_files, "client", "--cert-file, --key-file",
                             tls.client_server)) {
     return code;
   }
   http::TlsFiles peer_files = peer_tls_files(f);
+  if (int code =
+          auto_tls(f, "peer-auto-tls", data_dir / "fixtures" / "peer", listen_peer, peer_files)) {
+    return code;
+  }
   if (int code = server_tls(listen_peer, peer_files, "peer", "--peer-cert-file, --peer-key-file",
                             tls.peer_server)) {
     return code;
@@ -230,7 +261,7 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
         "--advertise-client-urls is required when --listen-client-urls is set explicitly");
   }
   MemberTls tls;
-  if (int code = make_member_tls(f, *listen_client, *listen_metrics, *listen_peer, tls)) {
+  if (int code = make_member_tls(f, data_dir, *listen_client, *listen_metrics, *listen_peer, tls)) {
     return code;
   }
   const std::string& name = f.get("name");

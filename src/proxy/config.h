@@ -30,6 +30,9 @@ struct ProxyConfig {
   // (--peer-*) is the client side of the membership requests to https peer URLs.
   http::TlsFiles client_tls;
   http::TlsFiles peer_tls;
+  // --auto-tls: https listeners get a self-signed certificate (<data-dir>/proxy/clientCerts),
+  // and the members' certificates are not verified (etcd's proxy does the same).
+  bool client_auto_tls = false;
 
   // etcdpp's own limits (not in etcd, which has none: spec W7 and slowloris).
   // Once the first byte of a request has arrived, the whole request must arrive within this.

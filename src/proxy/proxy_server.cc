@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "base/rng.h"
+#include "http/self_cert.h"
 #include "proxy/cluster_file.h"
 #include "proxy/context.h"
 #include "proxy/director.h"
@@ -79,8 +80,8 @@ int run_proxy(const ProxyConfig& config, base::Clock& clock, uint64_t seed) {
 
   // TLS contexts first: a file that cannot be used stops the start, before anything listens.
   std::string tls_error;
-  const http::TlsFiles& member_files =
-      config.client_tls.empty() ? config.peer_tls : config.client_tls;
+  http::TlsFiles member_files = config.client_tls.empty() ? config.peer_tls : config.client_tls;
+  if (config.client_auto_tls) member_files.insecure_skip_verify = true;
   if (config.client_tls.empty() && !config.client_tls.trusted_ca_file.empty()) {
     // etcd's proxy does the same, silently; a user who meant this CA for the members should
     // hear that it is not used.
@@ -91,14 +92,22 @@ int run_proxy(const ProxyConfig& config, base::Clock& clock, uint64_t seed) {
   auto member_tls = http::make_client_tls(member_files, tls_error);
   auto peer_tls = member_tls ? http::make_client_tls(config.peer_tls, tls_error) : nullptr;
   std::shared_ptr<asio::ssl::context> listener_tls;
+  http::TlsFiles listener_files = config.client_tls;
   for (const auto& url : config.listen_urls) {
     if (url.scheme != "https" || listener_tls || !peer_tls) continue;
-    if (config.client_tls.empty()) {
+    if (config.client_auto_tls && listener_files.empty()) {
+      std::vector<std::string> hosts;
+      for (const auto& u : config.listen_urls) hosts.push_back(u.host);
+      if (!http::self_signed_tls(proxy_dir / "clientCerts", hosts, listener_files, tls_error)) {
+        break;
+      }
+    }
+    if (listener_files.empty()) {
       tls_error = "cannot listen on TLS for " + url.host_port() +
                   ": KeyFile and CertFile are not presented";
       break;
     }
-    listener_tls = http::make_server_tls(config.client_tls, tls_error);
+    listener_tls = http::make_server_tls(listener_files, tls_error);
   }
   if (!tls_error.empty()) {
     ETCDPP_LOG_ERROR("proxy: {}", tls_error);

@@ -449,3 +449,87 @@ def test_peer_with_an_untrusted_certificate_is_refused(tmp_path, started, certs)
     # Several election timeouts (500 ms) later, still no leader on either side.
     time.sleep(2)
     assert not a.healthy() and not b.healthy()
+
+
+def insecure_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def auto_tls_args(name, data_dir, client_url, peer_url, cluster):
+    return ["--name", name, "--data-dir", data_dir,
+            "--listen-client-urls", client_url, "--advertise-client-urls", client_url,
+            "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+            "--initial-cluster", cluster, "--auto-tls", "--peer-auto-tls",
+            "--heartbeat-interval", "50", "--election-timeout", "500"]
+
+
+def test_auto_tls_proxy_in_front_of_an_auto_tls_etcd(tmp_path, started):
+    # etcd 3.4 with self-signed certificates on both sides; etcdpp's proxy and etcd's, both with
+    # --auto-tls --peer-auto-tls and https listeners, in front of it.
+    client, peer = f"https://127.0.0.1:{free_port()}", f"https://127.0.0.1:{free_port()}"
+    etcd = started(Process([ETCD_BIN, "--enable-v2=true"] + auto_tls_args(
+        "a0", str(tmp_path / "a0.etcd"), client, peer, f"a0={peer}"), str(tmp_path / "a0.log")))
+    ctx = insecure_context()
+    wait_until(lambda: https("GET", client + "/health", ctx, timeout=1)[0] == 200, timeout=20,
+               what="auto-TLS etcd healthy")
+    proxies = []
+    for binary in (None, ETCD_BIN):
+        name = "pp" if binary is None else "etcdp"
+        p = started(Proxy(tmp_path, name=name, binary=binary, scheme="https",
+                          initial_cluster=f"a0={peer}", extra=["--auto-tls", "--peer-auto-tls"]))
+        p.wait_listening()
+        wait_until(lambda: https("GET", p.url + "/v2/keys/", ctx)[0] == 200, timeout=15,
+                   what=f"{name} forwarding")
+        proxies.append(p)
+    status, _, body = https("PUT", proxies[0].url + "/v2/keys/auto", ctx, "value=self-signed")
+    assert status == 201, body
+    assert json.loads(https("GET", proxies[1].url + "/v2/keys/auto", ctx)[2])["node"][
+        "value"] == "self-signed"
+    # Where etcd's proxy keeps them: <data-dir>/proxy/clientCerts and <data-dir>/fixtures/peer,
+    # owner-only.
+    for d in (os.path.join(proxies[0].data_dir, "proxy", "clientCerts"),
+              os.path.join(proxies[0].data_dir, "fixtures", "peer")):
+        for f in ("cert.pem", "key.pem"):
+            assert os.stat(os.path.join(d, f)).st_mode & 0o777 == 0o600
+    text = subprocess.run(["openssl", "x509", "-noout", "-text", "-in",
+                           os.path.join(proxies[0].data_dir, "proxy", "clientCerts", "cert.pem")],
+                          capture_output=True, text=True, timeout=10, check=True).stdout
+    assert "O = etcd" in text and "IP Address:127.0.0.1" in text and "TLS Web Server" in text
+    assert etcd.alive()
+
+
+def test_auto_tls_members_form_a_cluster_and_keep_their_certificates(tmp_path, started):
+    urls = [(f"https://127.0.0.1:{free_port()}", f"https://127.0.0.1:{free_port()}")
+            for _ in range(2)]
+    cluster = ",".join(f"b{i}={peer}" for i, (_, peer) in enumerate(urls))
+    ctx = insecure_context()
+
+    def start(i):
+        client, peer = urls[i]
+        return started(Process([ETCDPP_BIN] + auto_tls_args(
+            f"b{i}", str(tmp_path / f"b{i}.etcdpp"), client, peer, cluster),
+            str(tmp_path / f"b{i}.log")))
+
+    def healthy(i):
+        try:
+            status, _, body = https("GET", urls[i][0] + "/health", ctx, timeout=1)
+        except (OSError, urllib.error.URLError):
+            return False
+        return status == 200 and json.loads(body)["health"] == "true"
+    members = [start(0), start(1)]
+    for i in range(2):
+        wait_until(lambda: healthy(i), timeout=20, what=f"b{i} healthy")
+    cert = tmp_path / "b0.etcdpp" / "fixtures" / "peer" / "cert.pem"
+    first = cert.read_bytes()
+    status, _, body = https("PUT", urls[0][0] + "/v2/keys/k", ctx, "value=v")
+    assert status == 201, body
+    members[0].stop()
+    check_clean_exit(members[0])
+    start(0)
+    wait_until(lambda: healthy(0), timeout=20, what="b0 healthy again")
+    assert cert.read_bytes() == first  # reused, not made again
+    assert json.loads(https("GET", urls[0][0] + "/v2/keys/k?quorum=true", ctx)[2])["node"][
+        "value"] == "v"

@@ -75,7 +75,7 @@ TEST(ConfigFileTest, ReplacesFlagsAndEnvironment) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("config file key proxy"), std::string::npos) << bad.err;
 
-  std::ofstream(path) << "client-transport-security:\n  auto-tls: true\n";
+  std::ofstream(path) << "client-crl-file: /crl.pem\n";
   auto tls = parse_flags({"--config-file", path.string()}, {});
   EXPECT_EQ(tls.exit_code, 2);
   EXPECT_NE(tls.err.find("this TLS option is not supported yet"), std::string::npos) << tls.err;
