@@ -52,11 +52,14 @@ std::string invalid(const FlagValues& f, const std::string& name, const std::str
 }
 
 std::string unsupported_reason(std::string_view name) {
-  if (name.find("cert") != std::string_view::npos ||
-      name.find("key-file") != std::string_view::npos ||
-      name.find("tls") != std::string_view::npos ||
-      name.find("ca-file") != std::string_view::npos ||
-      name.find("crl") != std::string_view::npos || name == "cipher-suites" ||
+  if (name == "ca-file") {
+    return "etcd 3.4 removed it: use --trusted-ca-file (client certificates are then required)";
+  }
+  if (name == "peer-ca-file") {
+    return "etcd 3.4 removed it: use --peer-trusted-ca-file (peer certificates are then "
+           "required)";
+  }
+  if (name.find("tls") != std::string_view::npos ||
       name.find("san-verification") != std::string_view::npos) {
     return "this TLS option is not supported yet (docs/tls.md lists the ones that are)";
   }

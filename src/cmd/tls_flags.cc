@@ -1,5 +1,7 @@
 #include "cmd/tls_flags.h"
 
+#include "base/strings.h"
+
 namespace etcdpp::cmd {
 
 namespace {
@@ -11,6 +13,12 @@ http::TlsFiles tls_files(const FlagValues& f, const std::string& prefix) {
   files.key_file = f.get(prefix + "key-file");
   files.trusted_ca_file = f.get(prefix + "trusted-ca-file");
   files.client_cert_auth = f.get_bool(prefix + "client-cert-auth");
+  files.crl_file = f.get(prefix.empty() ? "client-crl-file" : prefix + "crl-file");
+  files.allowed_hostname = f.get((prefix.empty() ? "client-" : prefix) + "cert-allowed-hostname");
+  if (!prefix.empty()) files.allowed_cn = f.get(prefix + "cert-allowed-cn");
+  for (const auto& suite : base::split(f.get("cipher-suites"), ',')) {
+    if (!suite.empty()) files.cipher_suites.push_back(suite);
+  }
   return files;
 }
 

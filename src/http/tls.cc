@@ -80,6 +80,72 @@ bool load_trusted_ca(ssl::context& ctx, const std::string& path, std::string& er
   return true;
 }
 
+// --cipher-suites: Go's names are IANA's (but for the CHACHA20 suites, which IANA names with
+// their hash); OpenSSL translates IANA names to its own.
+bool apply_cipher_suites(ssl::context& ctx, const std::vector<std::string>& names,
+                         std::string& error) {
+  if (names.empty()) return true;
+  std::string list;
+  for (const auto& name : names) {
+    std::string standard = name;
+    if (standard.size() > 17 && standard.ends_with("_CHACHA20_POLY1305")) standard += "_SHA256";
+    const char* own = OPENSSL_cipher_name(standard.c_str());
+    if (!own || std::string_view(own) == "(NONE)") {
+      error = "unexpected TLS cipher suite \"" + name + "\" (not one this OpenSSL offers)";
+      return false;
+    }
+    list += (list.empty() ? "" : ":") + std::string(own);
+  }
+  if (SSL_CTX_set_cipher_list(ctx.native_handle(), list.c_str()) != 1) {
+    error = "cannot use the TLS cipher suites " + list;
+    return false;
+  }
+  return true;
+}
+
+// What a client certificate must carry besides a valid chain (allowed CN, allowed host name),
+// kept with the server context and checked on the certificate itself (depth 0).
+struct ClientCertRule {
+  std::string cn;
+  std::string hostname;
+};
+
+int rule_slot() {
+  static const int slot = SSL_CTX_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+        delete static_cast<ClientCertRule*>(ptr);
+      });
+  return slot;
+}
+
+int check_client_rule(int preverified, X509_STORE_CTX* store) {
+  if (!preverified || X509_STORE_CTX_get_error_depth(store) != 0) return preverified;
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* rule =
+      ssl ? static_cast<ClientCertRule*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), rule_slot()))
+          : nullptr;
+  X509* cert = X509_STORE_CTX_get_current_cert(store);
+  if (!rule || !cert) return preverified;
+  bool ok = true;
+  if (!rule->cn.empty()) {
+    std::array<char, 256> cn{};
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn.data(),
+                                      static_cast<int>(cn.size()));
+    ok = n >= 0 && rule->cn == std::string_view(cn.data(), static_cast<size_t>(n));
+  }
+  if (ok && !rule->hostname.empty()) {
+    boost::system::error_code not_ip;
+    asio::ip::make_address(rule->hostname, not_ip);
+    // SANs only, as Go's VerifyHostname (never the subject's CN).
+    ok = not_ip ? X509_check_host(cert, rule->hostname.c_str(), rule->hostname.size(),
+                                  X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, nullptr) == 1
+                : X509_check_ip_asc(cert, rule->hostname.c_str(), 0) == 1;
+  }
+  if (!ok) X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+  return ok ? 1 : 0;
+}
+
 std::shared_ptr<ssl::context> new_context(ssl::context::method method) {
   auto ctx = std::make_shared<ssl::context>(method);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
@@ -110,7 +176,24 @@ std::shared_ptr<ssl::context> make_server_tls(const TlsFiles& files, std::string
     SSL_CTX_set_client_CA_list(ctx->native_handle(),
                                SSL_load_client_CA_file(files.trusted_ca_file.c_str()));
     ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+    if (!files.crl_file.empty()) {
+      if (!readable(files.crl_file, error)) return nullptr;
+      X509_STORE* store = SSL_CTX_get_cert_store(ctx->native_handle());
+      if (X509_load_crl_file(X509_STORE_add_lookup(store, X509_LOOKUP_file()),
+                             files.crl_file.c_str(), X509_FILETYPE_PEM) <= 0) {
+        error = "cannot use CRL file " + files.crl_file;
+        return nullptr;
+      }
+      X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    }
+    if (!files.allowed_cn.empty() || !files.allowed_hostname.empty()) {
+      SSL_CTX_set_ex_data(ctx->native_handle(), rule_slot(),
+                          new ClientCertRule{files.allowed_cn, files.allowed_hostname});
+      SSL_CTX_set_verify(ctx->native_handle(), SSL_CTX_get_verify_mode(ctx->native_handle()),
+                         check_client_rule);
+    }
   }
+  if (!apply_cipher_suites(*ctx, files.cipher_suites, error)) return nullptr;
   return ctx;
 }
 
@@ -119,6 +202,7 @@ std::shared_ptr<ssl::context> make_client_tls(const TlsFiles& files, std::string
   if ((!files.cert_file.empty() || !files.key_file.empty()) && !load_identity(*ctx, files, error)) {
     return nullptr;
   }
+  if (!apply_cipher_suites(*ctx, files.cipher_suites, error)) return nullptr;
   if (files.insecure_skip_verify) {
     ctx->set_verify_mode(ssl::verify_none);
     return ctx;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace etcdpp::http {
 
@@ -26,6 +27,15 @@ struct TlsFiles {
   bool client_cert_auth = false;      // server side: require verified client certificates
                                       // (a trusted CA file alone requires them too)
   bool insecure_skip_verify = false;  // client side: accept any server certificate
+  // Server side, with client certificates: what the client's certificate must also carry —
+  // this CommonName (--peer-cert-allowed-cn), this name or address in its SANs
+  // (--*-cert-allowed-hostname) — and a revocation list it must not be on (--*-crl-file).
+  std::string allowed_cn;
+  std::string allowed_hostname;
+  std::string crl_file;
+  // TLS 1.2 cipher suites by Go's names (--cipher-suites), both sides; empty: OpenSSL's
+  // defaults. TLS 1.3 suites are not configurable (as in Go).
+  std::vector<std::string> cipher_suites;
 
   // No TLS setting at all (etcd's TLSInfo.Empty(): no certificate and no key).
   bool empty() const { return cert_file.empty() && key_file.empty(); }

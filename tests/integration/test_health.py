@@ -103,8 +103,7 @@ def test_bad_flags_exit_2(tmp_path):
                           (["--proxy", "on", "--discovery", "https://127.0.0.1:1/t"],
                            "speaks only http:// to a discovery service"),
                           (["--enable-pprof"], "flag -enable-pprof is not supported"),
-                          (["--peer-cert-allowed-cn", "etcd"],
-                           "this TLS option is not supported yet")]:
+                          (["--ca-file", "/c.pem"], "etcd 3.4 removed it: use --trusted-ca-file")]:
         r = subprocess.run([ETCDPP_BIN] + args, capture_output=True, text=True, timeout=10,
                            cwd=tmp_path)
         assert r.returncode == 2, (args, r.stderr)

@@ -358,7 +358,7 @@ class TlsEtcdppMember:
     """An etcdpp member whose client and peer URLs are https, requiring client certificates
     on both (the peer ones signed by `peer_ca`)."""
 
-    def __init__(self, tmp_path, certs, name, peer_cert=None, peer_key=None):
+    def __init__(self, tmp_path, certs, name, peer_cert=None, peer_key=None, extra=None):
         self.name = name
         self.client_url = f"https://127.0.0.1:{free_port()}"
         self.peer_url = f"https://127.0.0.1:{free_port()}"
@@ -367,6 +367,7 @@ class TlsEtcdppMember:
         self.certs = certs
         self.peer_cert = peer_cert or certs.server_cert
         self.peer_key = peer_key or certs.server_key
+        self.extra = list(extra or [])
         self.process = None
 
     def start(self, initial_cluster, state="new"):
@@ -379,14 +380,16 @@ class TlsEtcdppMember:
              "--cert-file", c.server_cert, "--key-file", c.server_key, "--trusted-ca-file", c.ca,
              "--peer-cert-file", self.peer_cert, "--peer-key-file", self.peer_key,
              "--peer-trusted-ca-file", c.ca, "--peer-client-cert-auth",
-             "--heartbeat-interval", "50", "--election-timeout", "500"], self.log)
+             "--heartbeat-interval", "50", "--election-timeout", "500"] + self.extra, self.log)
         return self
 
     def healthy(self):
         assert self.process.alive(), self.process.output()[-3000:]
         try:
-            status, _, body = https("GET", self.client_url + "/health", tls_context(self.certs),
-                                    timeout=2)
+            # (With the server certificate as the client one: it passes every client rule
+            # the tests set: allowed host name, CRL.)
+            ctx = client_context(self.certs, self.certs.server_cert, self.certs.server_key)
+            status, _, body = https("GET", self.client_url + "/health", ctx, timeout=2)
         except (OSError, urllib.error.URLError):
             return False
         return status == 200 and json.loads(body).get("health") == "true"
@@ -533,3 +536,56 @@ def test_auto_tls_members_form_a_cluster_and_keep_their_certificates(tmp_path, s
     assert cert.read_bytes() == first  # reused, not made again
     assert json.loads(https("GET", urls[0][0] + "/v2/keys/k?quorum=true", ctx)[2])["node"][
         "value"] == "v"
+
+
+def tls_member(tmp_path, started, certs, extra):
+    """A single etcdpp member with https client and peer URLs and `extra` flags."""
+    m = started(TlsEtcdppMember(tmp_path, certs, "solo", extra=extra))
+    m.start(f"solo={m.peer_url}")
+    wait_until(m.healthy, timeout=20, what="member healthy")
+    return m
+
+
+def client_context(certs, cert, key, **kw):
+    ctx = ssl.create_default_context(cafile=certs.ca)
+    ctx.load_cert_chain(cert, key)
+    for name, value in kw.items():
+        setattr(ctx, name, value)
+    return ctx
+
+
+def test_cipher_suites_limit_tls12(tmp_path, started, certs):
+    m = tls_member(tmp_path, started, certs,
+                   ["--cipher-suites", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"])
+    ctx = client_context(certs, certs.client_cert, certs.client_key,
+                         maximum_version=ssl.TLSVersion.TLSv1_2)
+    ctx.set_ciphers("ECDHE-ECDSA-AES256-GCM-SHA384")
+    with pytest.raises(OSError):
+        https("GET", m.client_url + "/version", ctx, timeout=3)
+    ctx.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256")
+    assert https("GET", m.client_url + "/version", ctx)[0] == 200
+    out = run_etcdpp(["--listen-client-urls", m.client_url, "--advertise-client-urls",
+                      m.client_url, "--cert-file", certs.server_cert, "--key-file",
+                      certs.server_key, "--cipher-suites", "TLS_NOT_A_SUITE"], tmp_path)
+    assert out.returncode == 1
+    assert 'unexpected TLS cipher suite "TLS_NOT_A_SUITE"' in out.stderr
+
+
+@pytest.mark.parametrize("rule", ["peer_cert_allowed_cn", "client_cert_allowed_hostname",
+                                  "client_crl_file"])
+def test_client_certificate_rules(tmp_path, started, certs, rule):
+    # The server certificate (CommonName "server", SANs localhost and 127.0.0.1, not revoked)
+    # passes each rule; the client one (CommonName "client", no SANs, revoked in the CRL) not.
+    if rule == "peer_cert_allowed_cn":
+        flags, listener, path = ["--peer-cert-allowed-cn", "server"], "peer_url", "/members"
+    elif rule == "client_cert_allowed_hostname":
+        flags, listener, path = (["--client-cert-allowed-hostname", "localhost"], "client_url",
+                                 "/version")
+    else:
+        flags, listener, path = (["--client-crl-file", certs.crl_revoking(certs.client_cert)],
+                                 "client_url", "/version")
+    m = tls_member(tmp_path, started, certs, flags)
+    url = getattr(m, listener) + path
+    assert https("GET", url, client_context(certs, certs.server_cert, certs.server_key))[0] == 200
+    with pytest.raises(OSError):
+        https("GET", url, client_context(certs, certs.client_cert, certs.client_key), timeout=3)

@@ -48,6 +48,20 @@ class Certs:
                                                 both)
         self._d, self._ca_key = d, ca_key
 
+    def crl_revoking(self, cert):
+        """A CRL of the CA that revokes `cert` (a path); returns the CRL's path."""
+        d = self._d
+        index, conf = os.path.join(d, "index.txt"), os.path.join(d, "ca.cnf")
+        open(index, "w").close()
+        with open(conf, "w") as f:
+            f.write(f"[ca]\ndefault_ca = ca_default\n[ca_default]\ndatabase = {index}\n"
+                    f"certificate = {self.ca}\nprivate_key = {self._ca_key}\n"
+                    "default_md = sha256\ndefault_crl_days = 2\n")
+        _run("ca", "-config", conf, "-revoke", cert)
+        crl = os.path.join(d, "revoked.crl.pem")
+        _run("ca", "-config", conf, "-gencrl", "-out", crl)
+        return crl
+
     def server_for(self, name, san):
         """Another server certificate signed by the CA, for `san` (e.g. "DNS:example.com")."""
         return _leaf(self._d, name, self._ca_key, self.ca,

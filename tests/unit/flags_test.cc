@@ -118,13 +118,14 @@ TEST(FlagsTest, EmptyEnvironmentValueIsUnset) {
 }
 
 TEST(FlagsTest, UnsupportedFlagsAreRejectedAndBootstrapSourcesExcludeEachOther) {
-  auto r = parse({"--cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"});
+  // etcd 2's --ca-file (etcd 3.4 no longer has it; --trusted-ca-file with --client-cert-auth).
+  auto r = parse({"--ca-file", "/ca.pem"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("this TLS option is not supported yet"), std::string::npos) << r.err;
-  auto crl = parse({"--client-crl-file", "/crl.pem"});
-  EXPECT_EQ(crl.exit_code, 2);
-  EXPECT_NE(crl.err.find("this TLS option is not supported yet"), std::string::npos) << crl.err;
-  EXPECT_EQ(parse({"--cert-file", "/x.pem", "--peer-trusted-ca-file", "/ca.pem"}).exit_code, -1);
+  EXPECT_NE(r.err.find("etcd 3.4 removed it: use --trusted-ca-file"), std::string::npos) << r.err;
+  EXPECT_EQ(parse({"--cert-file", "/x.pem", "--peer-trusted-ca-file", "/ca.pem", "--cipher-suites",
+                   "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "--peer-cert-allowed-cn", "etcd"})
+                .exit_code,
+            -1);
   auto d =
       parse({"--discovery-srv", "example.com", "--initial-cluster", "a=http://127.0.0.1:2380"});
   EXPECT_EQ(d.exit_code, 2);
