@@ -78,7 +78,7 @@ const std::vector<FlagSpec>& flag_table() {
        "(v3)."},
       {"experimental-compaction-batch-limit", K::uint, "1000", S::no_effect,
        "The maximum revisions deleted in each compaction batch (v3)."},
-      {"experimental-peer-skip-client-san-verification", K::boolean, "false", S::unsupported,
+      {"experimental-peer-skip-client-san-verification", K::boolean, "false", S::honoured,
        "Skip verification of SAN field in client certificate for peer connections."},
       {"experimental-watch-progress-notify-interval", K::text, "10m", S::no_effect,
        "Duration of periodical watch progress notification (v3)."},

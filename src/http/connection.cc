@@ -146,10 +146,14 @@ asio::awaitable<bool> start_tls(ConnectionState& state, asio::ssl::context& tls,
   state.deadline.arm(limits.request_timeout, state.stream.socket());
   state.stream.use_tls(tls);
   co_await tls_handshake(state.stream, asio::ssl::stream_base::server, ec);
+  std::string refusal;
+  if (!ec)
+    refusal = co_await client_san_mismatch(state.stream.tls()->native_handle(), remote.address());
   if (state.deadline.disarm()) ec = asio::error::timed_out;
-  if (ec) {
+  if (ec || !refusal.empty()) {
+    if (refusal.empty()) refusal = tls_error_text(ec);
     ETCDPP_LOG_WARN("rejected connection from \"{}:{}\" (TLS handshake: {})",
-                    remote.address().to_string(), remote.port(), tls_error_text(ec));
+                    remote.address().to_string(), remote.port(), refusal);
     co_return false;
   }
   co_return true;

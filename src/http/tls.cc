@@ -1,8 +1,10 @@
 #include "http/tls.h"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <openssl/err.h>
@@ -108,6 +110,7 @@ bool apply_cipher_suites(ssl::context& ctx, const std::vector<std::string>& name
 struct ClientCertRule {
   std::string cn;
   std::string hostname;
+  bool check_san = false;  // checked after the handshake: client_san_mismatch
 };
 
 int rule_slot() {
@@ -127,7 +130,7 @@ int check_client_rule(int preverified, X509_STORE_CTX* store) {
           : nullptr;
   X509* cert = X509_STORE_CTX_get_current_cert(store);
   if (!rule || !cert) return preverified;
-  bool ok = true;
+  bool ok = true;  // (check_san needs the peer's address: after the handshake)
   if (!rule->cn.empty()) {
     std::array<char, 256> cn{};
     int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn.data(),
@@ -186,9 +189,10 @@ std::shared_ptr<ssl::context> make_server_tls(const TlsFiles& files, std::string
       }
       X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
     }
-    if (!files.allowed_cn.empty() || !files.allowed_hostname.empty()) {
-      SSL_CTX_set_ex_data(ctx->native_handle(), rule_slot(),
-                          new ClientCertRule{files.allowed_cn, files.allowed_hostname});
+    if (!files.allowed_cn.empty() || !files.allowed_hostname.empty() || files.check_client_san) {
+      SSL_CTX_set_ex_data(
+          ctx->native_handle(), rule_slot(),
+          new ClientCertRule{files.allowed_cn, files.allowed_hostname, files.check_client_san});
       SSL_CTX_set_verify(ctx->native_handle(), SSL_CTX_get_verify_mode(ctx->native_handle()),
                          check_client_rule);
     }
@@ -287,8 +291,29 @@ void prepare_client_tls(Stream& stream, const std::string& host, bool verify) {
 
 namespace {
 
-// The certificate's subject alternative names of one kind (DNS names, or IP addresses as text).
-std::vector<std::string> alt_names(X509* cert, bool addresses) {
+// Go's x509.HostnameError text.
+std::string hostname_error(SSL* ssl, const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  bool is_address = !ec;
+  auto* cert = static_cast<X509*>(SSL_get_ex_data(ssl, leaf_slot()));
+  std::vector<std::string> valid =
+      cert ? certificate_names(cert, is_address) : std::vector<std::string>{};
+  if (is_address && valid.empty()) {
+    return "x509: cannot validate certificate for " + host +
+           " because it doesn't contain any IP SANs";
+  }
+  if (valid.empty()) {
+    return "x509: certificate is not valid for any names, but wanted to match " + host;
+  }
+  std::string list;
+  for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
+  return "x509: certificate is valid for " + list + ", not " + host;
+}
+
+}  // namespace
+
+std::vector<std::string> certificate_names(X509* cert, bool addresses) {
   std::vector<std::string> out;
   auto* names =
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
@@ -316,26 +341,35 @@ std::vector<std::string> alt_names(X509* cert, bool addresses) {
   return out;
 }
 
-// Go's x509.HostnameError text.
-std::string hostname_error(SSL* ssl, const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  bool is_address = !ec;
-  auto* cert = static_cast<X509*>(SSL_get_ex_data(ssl, leaf_slot()));
-  std::vector<std::string> valid = cert ? alt_names(cert, is_address) : std::vector<std::string>{};
-  if (is_address && valid.empty()) {
-    return "x509: cannot validate certificate for " + host +
-           " because it doesn't contain any IP SANs";
+asio::awaitable<std::string> client_san_mismatch(SSL* ssl, const asio::ip::address& remote) {
+  auto* rule = static_cast<ClientCertRule*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), rule_slot()));
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (!rule || !rule->check_san || !cert) co_return std::string();
+  std::vector<std::string> addresses = certificate_names(cert, true);
+  std::vector<std::string> names = certificate_names(cert, false);
+  if (addresses.empty() && names.empty()) co_return std::string();
+  std::string host = remote.to_string();
+  for (const auto& a : addresses) {
+    boost::system::error_code ec;
+    if (asio::ip::make_address(a, ec) == remote && !ec) co_return std::string();
   }
-  if (valid.empty()) {
-    return "x509: certificate is not valid for any names, but wanted to match " + host;
+  // DNS names count when one of them resolves to the client's address (as etcd: each looked
+  // up; asynchronously here, bounded by the connection's handshake deadline).
+  asio::ip::tcp::resolver resolver(co_await asio::this_coro::executor);
+  for (const auto& name : names) {
+    boost::system::error_code ec;
+    auto results =
+        co_await resolver.async_resolve(name, "", asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) continue;
+    for (const auto& entry : results) {
+      if (entry.endpoint().address() == remote) co_return std::string();
+    }
   }
   std::string list;
-  for (const auto& v : valid) list += (list.empty() ? "" : ", ") + v;
-  return "x509: certificate is valid for " + list + ", not " + host;
+  for (const auto& v : addresses.empty() ? names : addresses)
+    list += (list.empty() ? "" : ", ") + v;
+  co_return "x509: certificate is valid for " + list + ", not " + host;
 }
-
-}  // namespace
 
 std::string client_handshake_error(SSL* ssl, const std::string& host,
                                    const boost::system::error_code& ec) {

@@ -11,6 +11,7 @@
 #include "http/stream.h"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>
@@ -33,6 +34,9 @@ struct TlsFiles {
   std::string allowed_cn;
   std::string allowed_hostname;
   std::string crl_file;
+  // And (etcd 3.4's checkSAN, on peer and proxy listeners) the address the client connects
+  // from must be one its certificate names, when it names any (check_client_san_of).
+  bool check_client_san = false;
   // TLS 1.2 cipher suites by Go's names (--cipher-suites), both sides; empty: OpenSSL's
   // defaults. TLS 1.3 suites are not configurable (as in Go).
   std::vector<std::string> cipher_suites;
@@ -60,6 +64,15 @@ boost::asio::ssl::context& default_client_tls();
 // or IP address for an IP host; checked by OpenSSL with the chain).
 void prepare_client_tls(SSL* ssl, const std::string& host, bool verify);
 void prepare_client_tls(Stream& stream, const std::string& host, bool verify);
+
+// With a context made from TlsFiles::check_client_san: why the certificate `cert` of a client
+// connecting from `remote` is refused — it names IP addresses or DNS names and none of them is
+// (or resolves to) `remote` — or empty when it is not (always empty for other contexts).
+boost::asio::awaitable<std::string> client_san_mismatch(SSL* ssl,
+                                                        const boost::asio::ip::address& remote);
+
+// A certificate's subject alternative names of one kind: DNS names, or IP addresses as text.
+std::vector<std::string> certificate_names(X509* cert, bool addresses);
 
 // Why a client handshake failed, in Go's words where it has them ("x509: certificate signed by
 // unknown authority", "x509: certificate is valid for 127.0.0.1, not 127.0.0.2", ...), else

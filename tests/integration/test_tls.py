@@ -589,3 +589,24 @@ def test_client_certificate_rules(tmp_path, started, certs, rule):
     assert https("GET", url, client_context(certs, certs.server_cert, certs.server_key))[0] == 200
     with pytest.raises(OSError):
         https("GET", url, client_context(certs, certs.client_cert, certs.client_key), timeout=3)
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_peer_certificate_must_name_the_peers_address(tmp_path, started, certs, skip):
+    # etcd 3.4's checkSAN: a peer's client certificate that names addresses must name the one
+    # it connects from (a DNS name counts when it resolves to it), unless
+    # --experimental-peer-skip-client-san-verification. Client listeners do not check.
+    wrong_ip = certs.server_for("wrong-ip", "IP:127.0.0.2")
+    dns_only = certs.server_for("dns-only", "DNS:localhost")
+    m = tls_member(tmp_path, started, certs,
+                   ["--experimental-peer-skip-client-san-verification"] if skip else [])
+    peer, client = m.peer_url + "/members", m.client_url + "/version"
+    assert https("GET", peer, client_context(certs, *dns_only))[0] == 200
+    assert https("GET", client, client_context(certs, *wrong_ip))[0] == 200
+    if skip:
+        assert https("GET", peer, client_context(certs, *wrong_ip))[0] == 200
+    else:
+        with pytest.raises(OSError):
+            https("GET", peer, client_context(certs, *wrong_ip), timeout=3)
+        wait_until(lambda: "x509: certificate is valid for 127.0.0.2, not 127.0.0.1" in
+                   m.process.output(), timeout=5, what="the refusal logged")
