@@ -29,6 +29,12 @@ std::string join(const std::vector<std::string>& items) {
   return out + "]";
 }
 
+std::vector<std::string> sorted_texts(const std::vector<http::Url>& urls) {
+  auto texts = http::url_texts(urls);
+  std::sort(texts.begin(), texts.end());
+  return texts;
+}
+
 }  // namespace
 
 Refresher::Refresher(ProxyContext& ctx, std::vector<http::Url> configured_peers,
@@ -36,7 +42,10 @@ Refresher::Refresher(ProxyContext& ctx, std::vector<http::Url> configured_peers,
     : ctx_(ctx),
       configured_peers_(std::move(configured_peers)),
       peers_(std::move(start_peers)),
-      proxy_dir_(std::move(proxy_dir)) {}
+      proxy_dir_(std::move(proxy_dir)),
+      // What the proxy starts from (the cluster file, or the configured peers) counts as
+      // persisted: etcd says "updated" only when a refresh brings other peer URLs.
+      last_persisted_(sorted_texts(peers_)) {}
 
 asio::awaitable<bool> Refresher::refresh_once() {
   const auto& cfg = ctx_.config;
@@ -129,10 +138,14 @@ void Refresher::apply_members(const std::vector<std::string>& client_urls,
     auto error = write_cluster_file(proxy_dir_, peer_urls);
     if (!error.empty()) {
       ETCDPP_LOG_ERROR("proxy: could not persist the peer URLs: {}", error);
-    } else if (peer_urls != last_persisted_) {
-      ETCDPP_LOG_INFO("proxy: updated peer urls in cluster file from {} to {}",
-                      join(last_persisted_), join(peer_urls));
-      last_persisted_ = peer_urls;
+    } else {
+      std::vector<std::string> now_sorted = peer_urls;
+      std::sort(now_sorted.begin(), now_sorted.end());
+      if (now_sorted != last_persisted_) {
+        ETCDPP_LOG_INFO("proxy: updated peer urls in cluster file from {} to {}",
+                        join(last_persisted_), join(peer_urls));
+        last_persisted_ = std::move(now_sorted);
+      }
     }
   }
 }

@@ -204,6 +204,8 @@ def test_restart_with_persisted_list_and_initial_cluster_down(started, tmp_path)
     again.wait_listening().wait_endpoints(3)
     assert http("GET", again.url + "/v2/keys/")[0] == 200
     assert "from cluster file" in again.process.output()
+    # The same peers as the file's: nothing to say about an update (etcd says nothing either).
+    assert "updated peer urls" not in again.process.output()
 
 
 def test_stale_cluster_file_falls_back_to_configured_peers(started, tmp_path):
