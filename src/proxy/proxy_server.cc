@@ -93,9 +93,6 @@ int run_proxy(const ProxyConfig& config, base::Clock& clock, uint64_t seed) {
   auto peer_tls = member_tls ? http::make_client_tls(config.peer_tls, tls_error) : nullptr;
   std::shared_ptr<asio::ssl::context> listener_tls;
   http::TlsFiles listener_files = config.client_tls;
-  // As etcd's proxy listener (transport.NewListener): a client certificate that names
-  // addresses must name the one the client connects from.
-  listener_files.check_client_san = true;
   for (const auto& url : config.listen_urls) {
     if (url.scheme != "https" || listener_tls || !peer_tls) continue;
     if (config.client_auto_tls && listener_files.empty()) {
@@ -110,6 +107,9 @@ int run_proxy(const ProxyConfig& config, base::Clock& clock, uint64_t seed) {
                   ": KeyFile and CertFile are not presented";
       break;
     }
+    // As etcd's proxy listener (transport.NewListener): a client certificate that names
+    // addresses must name the one the client connects from. (Set here: a self-signed
+    // certificate above replaces the files.)
     listener_files.check_client_san = true;
     listener_tls = http::make_server_tls(listener_files, tls_error);
   }
