@@ -1,6 +1,9 @@
 // Fuzzes everything that reads bytes back from disk or from a peer: log entries and the
 // other WAL records, membership records, snapshots, the identity file, and batches of Raft
-// messages. Damaged or hostile data must give an error, never a crash.
+// messages; and the bodies and headers of the v2 auth API (users, roles, basic
+// authentication). Damaged or hostile data must give an error, never a crash.
+#include "auth/auth_json.h"
+#include "auth/credentials.h"
 #include "server/entry.h"
 #include "server/identity.h"
 #include "server/log_writer.h"
@@ -40,6 +43,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto s = snap::decode(in, error)) {
     store::Store st;
     (void)st.import_state(s->state);
+    (void)auth::decode_state(s->auth, error);
   }
+  (void)auth::decode_state(in, error);
+  if (auto r = auth::decode_request(in, error)) {
+    auth::AuthState state;
+    (void)auth::apply(state, *r);
+    (void)auth::encode_state(state);
+  }
+  if (auto u = auth::decode_user_change(in))
+    (void)auth::user_json({u->user, u->password, u->roles});
+  if (auto r = auth::decode_role_change(in)) {
+    (void)auth::role_json({r->role, r->permissions, r->grant, r->revoke});
+  }
+  (void)auth::parse_basic_auth(in);
   return 0;
 }

@@ -8,7 +8,7 @@ packages=(
   # build
   g++ cmake ninja-build make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-url1.81-dev libssl-dev
-  libspdlog-dev libfmt-dev prometheus-cpp-dev libprotobuf-dev protobuf-compiler libyaml-cpp-dev
+  libspdlog-dev libfmt-dev prometheus-cpp-dev libprotobuf-dev protobuf-compiler libyaml-cpp-dev libcrypt-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-pytest python3-requests python3-etcd
   etcd-server etcd-client curl procps iproute2 util-linux dnsmasq-base openssl

@@ -332,6 +332,7 @@ int run_member(const FlagValues& f, const std::filesystem::path& data_dir) {
   }
   api::v2::ClientApi client_api(*member, false, std::move(cors),
                                 base::split(f.get("host-whitelist"), ','));
+  client_api.set_client_cert_auth(f.get_bool("client-cert-auth"));
   api::v2::PeerApi peer_api(*member);
   api::v2::ClientApi metrics_api(*member, /*metrics_only=*/true);
   http::ConnectionLimits client_limits;

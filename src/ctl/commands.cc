@@ -3,6 +3,7 @@
 #include "ctl/help.h"
 #include "ctl/key_output.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 
 #include <fmt/format.h>
@@ -130,6 +131,14 @@ const std::map<std::string, bool>* command_flags(const std::string& command) {
       {"updatedir", {{"ttl", false}}},
       {"setdir", {{"ttl", false}}},
       {"member", {}},
+      {"user", {}},
+      {"role", {}},
+      {"auth", {}},
+      // A subcommand's own flags ("<command> <subcommand>").
+      {"user grant", {{"roles", false}}},
+      {"user revoke", {{"roles", false}}},
+      {"role grant", {{"path", false}, {"read", true}, {"write", true}, {"readwrite", true}}},
+      {"role revoke", {{"path", false}, {"read", true}, {"write", true}, {"readwrite", true}}},
       {"cluster-health", {{"forever", true}}},
       {"watch", {{"forever", true}, {"after-index", false}, {"recursive", true}}},
       {"exec-watch", {{"after-index", false}, {"recursive", true}}},
@@ -141,10 +150,16 @@ const std::map<std::string, bool>* command_flags(const std::string& command) {
 std::string canonical_flag(const std::string& command, const std::string& name) {
   // etcdctl's one-letter aliases.
   static const std::map<std::pair<std::string, std::string>, std::string> aliases = {
-      {{"get", "q"}, "quorum"},      {{"ls", "q"}, "quorum"},
-      {{"ls", "r"}, "recursive"},    {{"rm", "r"}, "recursive"},
-      {{"watch", "r"}, "recursive"}, {{"exec-watch", "r"}, "recursive"},
-      {{"watch", "f"}, "forever"},   {{"cluster-health", "f"}, "forever"},
+      {{"get", "q"}, "quorum"},
+      {{"ls", "q"}, "quorum"},
+      {{"ls", "r"}, "recursive"},
+      {{"rm", "r"}, "recursive"},
+      {{"watch", "r"}, "recursive"},
+      {{"exec-watch", "r"}, "recursive"},
+      {{"watch", "f"}, "forever"},
+      {{"cluster-health", "f"}, "forever"},
+      {{"role grant", "rw"}, "readwrite"},
+      {{"role revoke", "rw"}, "readwrite"},
   };
   auto it = aliases.find({command, name});
   return it == aliases.end() ? name : it->second;
@@ -264,8 +279,13 @@ MemberRow parse_member(const json::object& o) {
   return m;
 }
 
-// The members API's error text: its {"message": ...}, as the Go client reports it.
-std::string members_error(const HttpAnswer& answer) {
+// The members API's error text as the Go client reports it: a status the call does not expect
+// (`accepted`: those its assertStatusCode takes; a 401 while auth is enabled, for instance)
+// is "unexpected status code N"; an expected error status gives the body's "message".
+std::string members_error(const HttpAnswer& answer, std::initializer_list<unsigned> accepted) {
+  if (std::find(accepted.begin(), accepted.end(), answer.status) == accepted.end()) {
+    return "unexpected status code " + std::to_string(answer.status);
+  }
   boost::system::error_code ec;
   auto v = json::parse(answer.body, ec);
   if (!ec && v.is_object()) {
@@ -273,7 +293,7 @@ std::string members_error(const HttpAnswer& answer) {
       return std::string(m->as_string());
     }
   }
-  return "unexpected status " + std::to_string(answer.status);
+  return "unexpected status code " + std::to_string(answer.status);
 }
 
 // How a failed member listing is told: `member` commands print the error and exit 1;
@@ -298,7 +318,7 @@ bool list_members(Context& ctx, std::vector<MemberRow>& out, int& code,
   boost::system::error_code ec;
   auto v = json::parse(answer.body, ec);
   if (ec || !v.is_object() || answer.status != 200) {
-    std::cerr << members_error(answer) << "\n";
+    std::cerr << members_error(answer, {200}) << "\n";
     code = kExitError;
     return false;
   }
@@ -369,7 +389,7 @@ int run_member_command(const CommandArgs& args, Context& ctx) {
       return kExitError;
     }
     if (answer.status != 201) {
-      std::cerr << members_error(answer) << "\n";
+      std::cerr << members_error(answer, {201, 409}) << "\n";
       return kExitError;
     }
     boost::system::error_code ec;
@@ -403,7 +423,7 @@ int run_member_command(const CommandArgs& args, Context& ctx) {
       return kExitError;
     }
     if (answer.status != 204) {
-      std::cerr << members_error(answer) << "\n";
+      std::cerr << members_error(answer, {204, 410}) << "\n";
       return kExitError;
     }
     std::cout << "Removed member " << pos[1] << " from cluster\n";
@@ -427,7 +447,7 @@ int run_member_command(const CommandArgs& args, Context& ctx) {
       return kExitError;
     }
     if (answer.status != 204) {
-      std::cerr << members_error(answer) << "\n";
+      std::cerr << members_error(answer, {204, 404, 409}) << "\n";
       return kExitError;
     }
     std::cout << "Updated member with ID " << pos[1] << " in cluster\n";

@@ -21,6 +21,8 @@ struct CommandArgs {
   std::string command;  // as given: get, set, …, member
   std::vector<std::string> positional;
   std::map<std::string, std::string> flags;  // bool flags hold "true" / "false"
+  // Flags that may be given several times (urfave/cli's StringSlice: `--roles a --roles b`).
+  std::map<std::string, std::vector<std::string>> lists;
   bool flag(const std::string& name) const {
     auto it = flags.find(name);
     return it != flags.end() && it->second != "false";
@@ -47,9 +49,11 @@ int run_cluster_health(const CommandArgs& args, Context& ctx);
 int run_watch(const std::string& command, const CommandArgs& args, Context& ctx);
 
 // A command's flag by its long name ("r" of ls → "recursive"); other names unchanged.
+// `command` is "<command> <subcommand>" for the subcommands that have flags (role grant).
 std::string canonical_flag(const std::string& command, const std::string& name);
 
-// The flags each command takes: name → true for boolean flags.
+// The flags each command takes: name → true for boolean flags. For the subcommands of user,
+// role and auth: "<command> <subcommand>" (nullptr when the subcommand has none).
 const std::map<std::string, bool>* command_flags(const std::string& command);
 
 }  // namespace etcdpp::ctl

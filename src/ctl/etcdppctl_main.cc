@@ -5,8 +5,10 @@
 // boolean flags take no value), `--` ends the flags. A parser of its own because
 // Boost.Program_options cannot express the global/command split with flags after
 // positional arguments.
+#include "auth/credentials.h"
 #include "base/strings.h"
 #include "client/srv_lookup.h"
+#include "ctl/auth_commands.h"
 #include "ctl/backup.h"
 #include "ctl/commands.h"
 #include "ctl/help.h"
@@ -15,6 +17,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,10 +29,13 @@ using namespace etcdpp::ctl;
 constexpr const char* kVersion = "etcdppctl version: 3.4.23\nAPI version: 2\n";
 
 constexpr const char* kUsage = R"(NAME:
-   etcdppctl - A simple command line client for etcd (v2 API).
+   etcdppctl - A simple command line client for etcd.
 
 USAGE:
    etcdppctl [global options] command [command options] [arguments...]
+
+VERSION:
+   3.4.23
 
 COMMANDS:
    backup          backup an etcd directory
@@ -44,24 +50,31 @@ COMMANDS:
    setdir          create a new directory or update an existing directory TTL
    update          update an existing key with a given value
    updatedir       update an existing directory
-   member          member add, remove, update and list
    watch           watch a key for changes
    exec-watch      watch a key for changes and exec an executable
+   member          member add, remove and list subcommands
+   user            user add, grant and revoke subcommands
+   role            role add, grant and revoke subcommands
+   auth            overall auth controls
    help, h         Shows a list of commands or help for one command
 
 GLOBAL OPTIONS:
-   --debug                     output cURL commands which can be used to reproduce the request
-   --no-sync                   don't synchronize cluster information before sending request
-   --output simple, -o simple  output response in the given format (simple, `extended` or `json`)
+   --debug                          output cURL commands which can be used to reproduce the request
+   --no-sync                        don't synchronize cluster information before sending request
+   --output simple, -o simple       output response in the given format (simple, `extended` or `json`) (default: "simple")
    --discovery-srv value, -D value  domain name to query for SRV records describing cluster endpoints
-   --insecure-discovery        accept insecure SRV records describing cluster endpoints
-   --endpoints value           a comma-delimited list of machine addresses in the cluster
-                               (default: "http://127.0.0.1:2379,http://127.0.0.1:4001")
-   --endpoint value, --peers value, -C value  DEPRECATED - "--endpoints" should be used instead
-   --timeout value             connection timeout per request (default: 2s)
-   --total-timeout value       timeout for the command execution (except watch) (default: 5s)
-   --help, -h                  show help
-   --version, -v               print the version
+   --insecure-discovery             accept insecure SRV records describing cluster endpoints
+   --peers value, -C value          DEPRECATED - "--endpoints" should be used instead
+   --endpoint value                 DEPRECATED - "--endpoints" should be used instead
+   --endpoints value                a comma-delimited list of machine addresses in the cluster (default: "http://127.0.0.1:2379,http://127.0.0.1:4001")
+   --cert-file value                identify HTTPS client using this SSL certificate file
+   --key-file value                 identify HTTPS client using this SSL key file
+   --ca-file value                  verify certificates of HTTPS-enabled servers using this CA bundle
+   --username value, -u value       provide username[:password] and prompt if password is not supplied.
+   --timeout value                  connection timeout per request (default: 2s)
+   --total-timeout value            timeout for the command execution (except watch) (default: 5s)
+   --help, -h                       show help
+   --version, -v                    print the version
 )";
 
 // Go's time.ParseDuration for the forms etcdctl users write ("2s", "500ms", "1m30s").
@@ -129,9 +142,10 @@ bool asks_help(const std::vector<std::string>& args, size_t from) {
   return false;
 }
 
-// `help [topic]`, `<command> -h|--help`, and the member sub-app's help (`member`, `member
-// help [sub]`, `member <sub> -h`, an unknown subcommand). Returns the exit status when the
-// request was for help, nullopt otherwise. `i` indexes the argument after the command.
+// `help [topic]`, `<command> -h|--help`, and the help of the commands with subcommands
+// (`member`, `member help [sub]`, `member <sub> -h`, an unknown subcommand; the same for user,
+// role and auth). Returns the exit status when the request was for help, nullopt otherwise.
+// `i` indexes the argument after the command.
 std::optional<int> answer_help(const std::string& command, const std::vector<std::string>& args,
                                size_t i) {
   auto show = [](const std::optional<std::string>& page, const std::string& topic) {
@@ -147,19 +161,19 @@ std::optional<int> answer_help(const std::string& command, const std::vector<std
       std::cout << kUsage;
       return kExitSuccess;
     }
-    return show(command_help(args[i]), args[i]);
+    return show(help_topic(args[i]), args[i]);
   }
-  if (command == "member") {
-    if (i >= args.size() || is_help_flag(args[i])) return show(command_help("member"), command);
+  if (is_sub_app(command)) {
+    if (i >= args.size() || is_help_flag(args[i])) return show(command_help(command), command);
     const std::string& sub = args[i];
     if (sub == "help" || sub == "h") {
       if (i + 1 >= args.size()) {
-        std::cout << member_app_help();
+        std::cout << sub_app_help(command);
         return kExitSuccess;
       }
-      return show(member_subcommand_help(args[i + 1]), args[i + 1]);
+      return show(subcommand_help(command, args[i + 1]), args[i + 1]);
     }
-    auto page = member_subcommand_help(sub);
+    auto page = subcommand_help(command, sub);
     if (!page || asks_help(args, i + 1)) return show(page, sub);
     return std::nullopt;
   }
@@ -178,6 +192,7 @@ int main(int argc, char** argv) {
   bool insecure_discovery = false;
   etcdpp::http::TlsFiles tls_files;  // --cert-file, --key-file, --ca-file
   ClientOptions options;
+  std::string username;  // --username user[:password]
   size_t i = 0;
   for (; i < args.size(); ++i) {
     std::string a = args[i];
@@ -213,12 +228,6 @@ int main(int argc, char** argv) {
       insecure_discovery = !inline_value || *inline_value != "false";
       continue;
     }
-    if (name == "username" || name == "u") {
-      // Named as given: "-D", "--discovery-srv".
-      std::cerr << "etcdppctl: " << (name.size() == 1 ? "-" : "--") << name
-                << " is not supported yet\n";
-      return kExitError;
-    }
     auto v = value();
     if (!v) return usage_error("flag needs an argument: -" + name);
     if (name == "output" || name == "o") {
@@ -229,6 +238,8 @@ int main(int argc, char** argv) {
       endpoint_flag = *v;
     } else if (name == "peers" || name == "C") {
       peers_flag = *v;
+    } else if (name == "username" || name == "u") {
+      username = *v;
     } else if (name == "discovery-srv" || name == "D") {
       discovery_srv = *v;
     } else if (name == "cert-file") {
@@ -256,13 +267,8 @@ int main(int argc, char** argv) {
   std::string command = args[i++];
   // Help pages need no cluster: answered before anything is sent.
   if (auto code = answer_help(command, args, i)) return *code;
-  if (command == "user" || command == "role" || command == "auth") {
-    // etcdctl's v2 authentication commands: known, but etcdpp has no v2 auth to drive.
-    std::cerr << "etcdppctl: the " << command
-              << " command is not supported yet: etcdpp has no v2 authentication\n";
-    return kExitError;
-  }
   const auto* flags = command_flags(command);
+  static const std::map<std::string, bool> kNoFlags;
   if (!flags) {
     std::cerr << no_help_topic(command);
     return kExitNoHelpTopic;
@@ -278,6 +284,11 @@ int main(int argc, char** argv) {
     }
     if (a.size() < 2 || a[0] != '-') {
       cargs.positional.push_back(a);
+      if (is_sub_app(command) && cargs.positional.size() == 1) {
+        // From the subcommand on, its own flags (role grant: --path, --read, ...).
+        const auto* sub_flags = command_flags(command + " " + a);
+        flags = sub_flags ? sub_flags : &kNoFlags;
+      }
       continue;
     }
     std::string name = a.substr(a.find_first_not_of('-'));
@@ -286,12 +297,15 @@ int main(int argc, char** argv) {
       inline_value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    name = canonical_flag(command, name);
+    std::string flag_owner = is_sub_app(command) && !cargs.positional.empty()
+                                 ? command + " " + cargs.positional[0]
+                                 : command;
+    name = canonical_flag(flag_owner, name);
     auto spec = flags->find(name);
     if (spec == flags->end()) {
       // etcdctl stops parsing flags at the first argument: an unknown "-x" after it is an
       // argument (and, beyond those a command uses, ignored).
-      if (!cargs.positional.empty()) {
+      if (cargs.positional.size() > (is_sub_app(command) ? 1u : 0u)) {
         cargs.positional.push_back(a);
         continue;
       }
@@ -301,8 +315,10 @@ int main(int argc, char** argv) {
       cargs.flags[name] = inline_value.value_or("true");
     } else if (inline_value) {
       cargs.flags[name] = *inline_value;
+      cargs.lists[name].push_back(*inline_value);
     } else if (i + 1 < args.size()) {
       cargs.flags[name] = args[++i];
+      cargs.lists[name].push_back(args[i]);
     } else {
       return command_usage_error(command, "flag needs an argument: -" + name);
     }
@@ -353,6 +369,14 @@ int main(int argc, char** argv) {
   // A watch waits as long as it must: no per-request timeout.
   if (watching) options.request_timeout = std::chrono::hours(24 * 365);
   options.debug = debug;
+  if (!username.empty()) {
+    // --username user[:password]; without a password, asked for (as etcdctl does).
+    auto colon = username.find(':');
+    std::string password =
+        colon == std::string::npos ? ask_password("Password: ") : username.substr(colon + 1);
+    options.credentials.authorization =
+        etcdpp::auth::basic_auth_header(username.substr(0, colon), password);
+  }
   // TLS as etcdctl: flags, else $ETCDCTL_CA_FILE, $ETCDCTL_CERT_FILE, $ETCDCTL_KEY_FILE; the
   // certificates of endpoints found through SRV records must carry the domain's name.
   if (tls_files.trusted_ca_file.empty()) tls_files.trusted_ca_file = env("ETCDCTL_CA_FILE");
@@ -400,6 +424,9 @@ int main(int argc, char** argv) {
   if (debug) std::cerr << "Cluster-Endpoints: " << joined(", ") << "\n";
   Context ctx{client, output};
   if (command == "member") return run_member_command(cargs, ctx);
+  if (command == "user") return run_user_command(cargs, ctx);
+  if (command == "role") return run_role_command(cargs, ctx);
+  if (command == "auth") return run_auth_command(cargs, ctx);
   if (command == "cluster-health") return run_cluster_health(cargs, ctx);
   if (watching) return run_watch(command, cargs, ctx);
   return run_keys_command(command, cargs, ctx);

@@ -113,14 +113,85 @@ const std::vector<Page>& pages() {
   return all;
 }
 
-const std::vector<Page>& member_pages() {
-  static const std::vector<Page> all = {
-      {"list", "enumerate existing cluster members", "  ", "", {}},
-      {"add", "add a new member to the etcd cluster", " <name> <peerURL>", "", {}},
-      {"remove", "remove an existing member from the etcd cluster", " <memberID>", "", {}},
-      {"update", "update an existing member in the etcd cluster", " <memberID> <peerURLs>", "", {}},
+// The commands that are apps of their own (urfave/cli subcommands): member, user, role, auth.
+struct SubApp {
+  std::string_view name;
+  std::string_view summary;
+  std::vector<Page> pages;
+};
+
+const std::vector<SubApp>& sub_apps() {
+  static const std::vector<SubApp> all = {
+      {"member",
+       "member add, remove and list subcommands",
+       {
+           {"list", "enumerate existing cluster members", "  ", "", {}},
+           {"add", "add a new member to the etcd cluster", " <name> <peerURL>", "", {}},
+           {"remove", "remove an existing member from the etcd cluster", " <memberID>", "", {}},
+           {"update",
+            "update an existing member in the etcd cluster",
+            " <memberID> <peerURLs>",
+            "",
+            {}},
+       }},
+      {"user",
+       "user add, grant and revoke subcommands",
+       {
+           {"add", "add a new user for the etcd cluster", " <user>", "", {}},
+           {"get", "get details for a user", " <user>", "", {}},
+           {"list", "list all current users", " <user>", "", {}},
+           {"remove", "remove a user for the etcd cluster", " <user>", "", {}},
+           {"grant",
+            "grant roles to an etcd user",
+            " [command options] <user>",
+            "",
+            {{"--roles value", "List of roles to grant or revoke"}}},
+           {"revoke",
+            "revoke roles for an etcd user",
+            " [command options] <user>",
+            "",
+            {{"--roles value", "List of roles to grant or revoke"}}},
+           {"passwd", "change password for a user", " <user>", "", {}},
+       }},
+      {"role",
+       "role add, grant and revoke subcommands",
+       {
+           {"add", "add a new role for the etcd cluster", " <role> ", "", {}},
+           {"get", "get details for a role", " <role>", "", {}},
+           {"list", "list all roles", "  ", "", {}},
+           {"remove", "remove a role from the etcd cluster", " <role>", "", {}},
+           {"grant",
+            "grant path matches to an etcd role",
+            " [command options] <role>",
+            "",
+            {{"--path value", "Path granted for the role to access"},
+             {"--read", "Grant read-only access"},
+             {"--write", "Grant write-only access"},
+             {"--readwrite, --rw", "Grant read-write access"}}},
+           {"revoke",
+            "revoke path matches for an etcd role",
+            " [command options] <role>",
+            "",
+            {{"--path value", "Path revoked for the role to access"},
+             {"--read", "Revoke read access"},
+             {"--write", "Revoke write access"},
+             {"--readwrite, --rw", "Revoke read-write access"}}},
+       }},
+      {"auth",
+       "overall auth controls",
+       {
+           {"enable", "enable auth access controls", "  ", "", {}},
+           {"disable", "disable auth access controls", "  ", "", {}},
+       }},
   };
   return all;
+}
+
+const SubApp* find_sub_app(std::string_view name) {
+  for (const auto& app : sub_apps()) {
+    if (app.name == name) return &app;
+  }
+  return nullptr;
 }
 
 // Option lines as Go's tabwriter aligns them: the flag column padded to the widest plus two.
@@ -157,21 +228,21 @@ std::string render(const Page& page, std::string_view prefix) {
   return out;
 }
 
-std::string member_commands() {
+std::string sub_app_commands(const SubApp& app) {
   std::vector<Option> rows;
-  for (const auto& p : member_pages()) rows.push_back({p.name, p.summary});
+  for (const auto& p : app.pages) rows.push_back({p.name, p.summary});
   return option_lines(rows);
 }
 
-constexpr std::string_view kMemberSummary = "member add, remove and list subcommands";
-
 }  // namespace
 
+bool is_sub_app(const std::string& command) { return find_sub_app(command) != nullptr; }
+
 std::optional<std::string> command_help(const std::string& command) {
-  if (command == "member") {
-    return "NAME:\n   " + std::string(kProgram) + " member - " + std::string(kMemberSummary) +
-           "\n\nUSAGE:\n   " + kProgram +
-           " member command [command options] [arguments...]\n\nCOMMANDS:\n" + member_commands() +
+  if (const SubApp* app = find_sub_app(command)) {
+    return "NAME:\n   " + std::string(kProgram) + " " + command + " - " +
+           std::string(app->summary) + "\n\nUSAGE:\n   " + kProgram + " " + command +
+           " command [command options] [arguments...]\n\nCOMMANDS:\n" + sub_app_commands(*app) +
            "\nOPTIONS:\n   --help, -h  show help\n   \n";
   }
   for (const auto& page : pages()) {
@@ -180,17 +251,30 @@ std::optional<std::string> command_help(const std::string& command) {
   return std::nullopt;
 }
 
-std::string member_app_help() {
-  return "NAME:\n   " + std::string(kProgram) + " member - " + std::string(kMemberSummary) +
-         "\n\nUSAGE:\n   " + kProgram +
-         " member [global options] command [command options] [arguments...]\n\nVERSION:\n   "
-         "3.4.23\n\nCOMMANDS:\n" +
-         member_commands() + "\nGLOBAL OPTIONS:\n   --help, -h  show help\n";
+std::optional<std::string> help_topic(const std::string& command) {
+  if (const SubApp* app = find_sub_app(command)) {
+    return "NAME:\n   " + std::string(kProgram) + " " + command + " - " +
+           std::string(app->summary) + "\n\nUSAGE:\n   " + kProgram + " " + command +
+           " [arguments...]\n";
+  }
+  return command_help(command);
 }
 
-std::optional<std::string> member_subcommand_help(const std::string& sub) {
-  for (const auto& page : member_pages()) {
-    if (page.name == sub) return render(page, std::string(kProgram) + " member ");
+std::string sub_app_help(const std::string& command) {
+  const SubApp* app = find_sub_app(command);
+  if (!app) return {};
+  return "NAME:\n   " + std::string(kProgram) + " " + command + " - " + std::string(app->summary) +
+         "\n\nUSAGE:\n   " + kProgram + " " + command +
+         " [global options] command [command options] [arguments...]\n\nVERSION:\n   "
+         "3.4.23\n\nCOMMANDS:\n" +
+         sub_app_commands(*app) + "\nGLOBAL OPTIONS:\n   --help, -h  show help\n";
+}
+
+std::optional<std::string> subcommand_help(const std::string& command, const std::string& sub) {
+  const SubApp* app = find_sub_app(command);
+  if (!app) return std::nullopt;
+  for (const auto& page : app->pages) {
+    if (page.name == sub) return render(page, std::string(kProgram) + " " + command + " ");
   }
   return std::nullopt;
 }

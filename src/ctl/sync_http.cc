@@ -19,7 +19,8 @@ constexpr size_t kMaxBodyBytes = 64 << 20;
 
 HttpAnswer http_exchange(const http::Url& url, std::string_view method, std::string_view target,
                          std::string_view body, std::string_view content_type,
-                         std::chrono::milliseconds timeout, const TlsSettings& tls) {
+                         std::chrono::milliseconds timeout, const TlsSettings& tls,
+                         const Credentials& credentials) {
   http::FetchRequest request;
   request.method = std::string(method);
   request.target = std::string(target);
@@ -28,6 +29,9 @@ HttpAnswer http_exchange(const http::Url& url, std::string_view method, std::str
   request.body_limit_bytes = kMaxBodyBytes;
   request.body = std::string(body);
   request.content_type = std::string(content_type);
+  if (!credentials.authorization.empty()) {
+    request.headers.emplace_back("Authorization", credentials.authorization);
+  }
   request.tls = tls.context ? tls.context : &http::default_client_tls();
   request.tls_server_name = tls.server_name;
   http::FetchResult result;

@@ -26,8 +26,14 @@ struct TlsSettings {
   std::string server_name;  // the name certificates must carry when not the URL's host
 };
 
+// Sent with every request: the Authorization header of --username ("" for none).
+struct Credentials {
+  std::string authorization;
+};
+
 HttpAnswer http_exchange(const http::Url& url, std::string_view method, std::string_view target,
                          std::string_view body, std::string_view content_type,
-                         std::chrono::milliseconds timeout, const TlsSettings& tls = {});
+                         std::chrono::milliseconds timeout, const TlsSettings& tls = {},
+                         const Credentials& credentials = {});
 
 }  // namespace etcdpp::ctl

@@ -108,7 +108,8 @@ bool V2Client::call(std::string_view method, std::string_view target, std::strin
       std::cerr << "cURL Command: curl -X " << method << " " << endpoint << target
                 << (with_body ? " -d " + go_quote(body) : std::string()) << "\n";
     }
-    answer = http_exchange(*url, method, target, body, content_type, timeout, options_.tls);
+    answer = http_exchange(*url, method, target, body, content_type, timeout, options_.tls,
+                           options_.credentials);
     if (!answer.ok) {
       error.errors.push_back(answer.error);
       if (answer.tls_failure) error.connection_only = false;

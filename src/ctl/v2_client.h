@@ -20,8 +20,9 @@ struct ClientOptions {
   std::vector<std::string> endpoints;
   std::chrono::milliseconds request_timeout{2000};  // --timeout
   std::chrono::milliseconds total_timeout{5000};    // --total-timeout (sync)
-  bool debug = false;  // --debug: print each request as a curl command on stderr
-  TlsSettings tls;     // for https endpoints
+  bool debug = false;       // --debug: print each request as a curl command on stderr
+  TlsSettings tls;          // for https endpoints
+  Credentials credentials;  // --username
 };
 
 struct ClusterError {

@@ -313,6 +313,24 @@ std::string hostname_error(SSL* ssl, const std::string& host) {
 
 }  // namespace
 
+std::vector<std::string> verified_common_names(SSL* ssl) {
+  std::vector<std::string> out;
+  if (!ssl || SSL_get_verify_result(ssl) != X509_V_OK) return out;
+  STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
+  for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
+    X509_NAME* subject = X509_get_subject_name(sk_X509_value(chain, i));
+    int at = subject ? X509_NAME_get_index_by_NID(subject, NID_commonName, -1) : -1;
+    if (at < 0) {
+      out.emplace_back();  // Go's CommonName is "" then
+      continue;
+    }
+    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                     static_cast<size_t>(ASN1_STRING_length(data)));
+  }
+  return out;
+}
+
 std::vector<std::string> certificate_names(X509* cert, bool addresses) {
   std::vector<std::string> out;
   auto* names =

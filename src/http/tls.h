@@ -74,6 +74,10 @@ boost::asio::awaitable<std::string> client_san_mismatch(SSL* ssl,
 // A certificate's subject alternative names of one kind: DNS names, or IP addresses as text.
 std::vector<std::string> certificate_names(X509* cert, bool addresses);
 
+// The subject common names of a server connection's verified client certificate chain, leaf
+// first (Go's VerifiedChains, as etcd's v2 auth reads them); empty without one.
+std::vector<std::string> verified_common_names(SSL* ssl);
+
 // Why a client handshake failed, in Go's words where it has them ("x509: certificate signed by
 // unknown authority", "x509: certificate is valid for 127.0.0.1, not 127.0.0.2", ...), else
 // OpenSSL's reason.

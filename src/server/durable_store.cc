@@ -1,5 +1,7 @@
 #include "server/durable_store.h"
 
+#include "auth/auth_json.h"
+
 #include <algorithm>
 #include <map>
 
@@ -17,6 +19,12 @@ std::string encode_entry_data(const Entry& entry) {
 }
 
 namespace {
+
+// The authentication state in a snapshot: nothing when there is none (a member that never
+// used v2 auth writes the same snapshots as before it existed).
+std::string encode_auth(const auth::AuthState& state) {
+  return state == auth::AuthState{} ? std::string() : auth::encode_state(state);
+}
 
 // Loads the newest usable snapshot into `r`. False (with `error`) when one is inconsistent.
 bool load_snapshot(const fs::path& snap_dir, Recovered& r, snap::LoadResult& loaded,
@@ -36,6 +44,14 @@ bool load_snapshot(const fs::path& snap_dir, Recovered& r, snap::LoadResult& loa
       return false;
     }
     r.state->membership = std::move(*membership);
+  }
+  if (!loaded.snapshot->auth.empty()) {
+    auto auth_state = auth::decode_state(loaded.snapshot->auth, error);
+    if (!auth_state) {
+      error = "snapshot " + loaded.file.string() + ": " + error;
+      return false;
+    }
+    r.state->auth = std::move(*auth_state);
   }
   r.applied_index = r.snapshot_index = loaded.snapshot->applied_index;
   r.snapshot_term = loaded.snapshot->term;
@@ -209,12 +225,13 @@ std::optional<Recovered> recover(const DurableOptions& options, std::string& err
 
 snap::Snapshot make_snapshot(const ServerState& state, uint64_t term, uint64_t applied_index) {
   return snap::Snapshot{term, applied_index, state.store.export_state(),
-                        encode_membership(state.membership)};
+                        encode_membership(state.membership), encode_auth(state.auth)};
 }
 
 snap::EncodedSnapshot encode_snapshot(const ServerState& state, uint64_t term,
                                       uint64_t applied_index) {
-  return snap::encode_store(state.store, encode_membership(state.membership), term, applied_index);
+  return snap::encode_store(state.store, encode_membership(state.membership),
+                            encode_auth(state.auth), term, applied_index);
 }
 
 std::unique_ptr<DurableStore> DurableStore::open(const DurableOptions& options, std::string& error,

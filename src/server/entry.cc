@@ -2,6 +2,8 @@
 
 #include "server/entry.pb.h"
 
+#include "auth/auth_json.h"
+
 namespace etcdpp::server {
 
 std::string encode_entry(const Entry& entry) {
@@ -31,6 +33,8 @@ std::string encode_entry(const Entry& entry) {
     Membership one;
     one.members.push_back(mc->member);
     p->set_member(encode_membership(one));
+  } else if (const auto* auth_change = std::get_if<auth::AuthRequest>(&entry.kind)) {
+    msg.set_auth_change(auth::encode_request(*auth_change));
   } else {
     const auto& a = std::get<MemberAttributes>(entry.kind);
     auto* p = msg.mutable_attributes();
@@ -94,6 +98,13 @@ std::optional<Entry> decode(std::string_view bytes, std::string& error,
   } else if (msg.has_attributes()) {
     const auto& p = msg.attributes();
     e.kind = MemberAttributes{p.id(), p.name(), {p.client_urls().begin(), p.client_urls().end()}};
+  } else if (msg.has_auth_change()) {
+    auto change = auth::decode_request(msg.auth_change(), error);
+    if (!change) {
+      error = "entry " + std::to_string(e.index) + ": " + error;
+      return std::nullopt;
+    }
+    e.kind = std::move(*change);
   } else {
     error = "entry " + std::to_string(e.index) + " has no request";
     return std::nullopt;
@@ -173,6 +184,8 @@ ApplyResult apply_entry(ServerState& state, const Entry& entry) {
     result.membership_changed = result.voters_changed = true;
   } else if (const auto* mc = std::get_if<MemberChange>(&entry.kind)) {
     apply_member_change(state.membership, *mc, result);
+  } else if (const auto* auth_change = std::get_if<auth::AuthRequest>(&entry.kind)) {
+    result.auth = auth::apply(state.auth, *auth_change);
   } else {
     const auto& a = std::get<MemberAttributes>(entry.kind);
     if (const MemberInfo* m = state.membership.find(a.id)) {

@@ -1,5 +1,6 @@
 #pragma once
 // Replicated log entries: what a member proposes and every member applies, in log order.
+#include "auth/auth_state.h"
 #include "server/membership.h"
 #include "server/store_stats.h"
 #include "server/write_request.h"
@@ -46,7 +47,9 @@ struct Entry {
   uint64_t index = 0;
   uint64_t term = 0;
   uint64_t request_id = 0;
-  std::variant<WriteRequest, SyncRequest, MembershipUpdate, MemberChange, MemberAttributes> kind;
+  std::variant<WriteRequest, SyncRequest, MembershipUpdate, MemberChange, MemberAttributes,
+               auth::AuthRequest>
+      kind;
   bool operator==(const Entry&) const = default;
 };
 
@@ -64,6 +67,7 @@ struct ApplyResult {
   std::vector<store::Event> expired;                 // for a sync
   bool membership_changed = false;                   // members, names or URLs changed
   bool voters_changed = false;                       // members were added or removed
+  std::optional<auth::Outcome> auth;                 // for a change of users or roles
 };
 
 // Everything applying entries changes.
@@ -71,6 +75,7 @@ struct ServerState {
   store::Store store;
   Membership membership;
   StoreStats stats;
+  auth::AuthState auth;  // v2 authentication: users, roles, enabled
 };
 
 // Applies one committed entry to the store. Deterministic: the same entries in the same order

@@ -1,5 +1,7 @@
 #include "server/member.h"
 
+#include "auth/auth_json.h"
+
 #include "base/log.h"
 #include "snap/snapshot.h"
 
@@ -388,11 +390,31 @@ void Member::propose_member_change(MemberChange change, ChangeDone done) {
   propose(std::move(e), std::move(p));
 }
 
+void Member::propose_auth(auth::AuthRequest change, AuthDone done) {
+  Entry e;
+  e.kind = std::move(change);
+  Pending p;
+  p.auth_done = std::move(done);
+  propose(std::move(e), std::move(p));
+}
+
+namespace {
+
+auth::Outcome auth_not_applied() {
+  auth::Outcome out;
+  out.status = 500;
+  out.error = "Internal Server Error";  // etcd's answer to an error that is not the API's
+  return out;
+}
+
+}  // namespace
+
 void Member::propose(Entry entry, Pending pending) {
   if (failed_ || stopped_) {
     std::string why = failed_ ? "the log cannot be written" : "the member is stopping";
     if (pending.done) pending.done(store::Error{store::ErrorCode::RaftInternal, why, 0});
     if (pending.change_done) pending.change_done(why);
+    if (pending.auth_done) pending.auth_done(auth_not_applied());
     if (pending.failed) pending.failed();
     return;
   }
@@ -426,6 +448,7 @@ void Member::propose_raw(std::string data, raft::EntryType type, uint64_t reques
     ETCDPP_LOG_WARN("proposal refused: {}", why);
     if (p.done) p.done(store::Error{store::ErrorCode::RaftInternal, why, 0});
     if (p.change_done) p.change_done(why);
+    if (p.auth_done) p.auth_done(auth_not_applied());
     if (p.failed) p.failed();
   }
   schedule_ready();
@@ -580,6 +603,10 @@ void Member::install_snapshot(const raft::Snapshot& snapshot, LogBatch& batch) {
     auto imported = next->store.import_state(decoded->state);
     if (!imported) error = imported.error().cause;
   }
+  if (decoded && membership && error.empty() && !decoded->auth.empty()) {
+    auto auth_state = auth::decode_state(decoded->auth, error);
+    if (auth_state) next->auth = std::move(*auth_state);
+  }
   if (!decoded || !membership || !error.empty()) {
     fatal("the snapshot received from the leader is invalid: " + error);
     return;
@@ -644,6 +671,7 @@ void Member::finish(uint64_t request_id, ApplyResult& result) {
   if (p.change_done) {
     p.change_done(result.membership_changed ? "" : "the change no longer applies");
   }
+  if (p.auth_done && result.auth) p.auth_done(std::move(*result.auth));
   if (p.applied) p.applied();
 }
 
@@ -660,6 +688,7 @@ void Member::fail_all(const std::string& error) {
   for (auto& [id, p] : pending) {
     if (p.done) p.done(store::Error{store::ErrorCode::RaftInternal, error, 0});
     if (p.change_done) p.change_done(error);
+    if (p.auth_done) p.auth_done(auth_not_applied());
   }
 }
 
@@ -729,6 +758,7 @@ void Member::on_tick() {
     const char* why = "etcdserver: request timed out";
     if (p.done) p.done(store::Error{store::ErrorCode::RaftInternal, why, 0});
     if (p.change_done) p.change_done(why);
+    if (p.auth_done) p.auth_done(auth_not_applied());
     if (p.failed) p.failed();
   }
   std::erase_if(waiting_for_leader_,

@@ -94,6 +94,9 @@ class Member {
   using WriteDone = std::function<void(store::Result<store::Event>)>;
   // The outcome of a members API change: empty on success, else why it failed.
   using ChangeDone = std::function<void(const std::string& error)>;
+  // The outcome of a change of users or roles (a 500 "Internal Server Error" when it could not
+  // be applied: the log failed, the member stopped, or it timed out).
+  using AuthDone = std::function<void(auth::Outcome)>;
   using FatalHandler = std::function<void(const std::string& reason)>;
 
   // Recovers (or creates) the data in config.durable.member_dir. nullptr and `error` when the
@@ -116,6 +119,8 @@ class Member {
   void propose_write(WriteRequest request, WriteDone done);
   // Proposes a members API change; `done` runs once it is applied (or failed).
   void propose_member_change(MemberChange change, ChangeDone done);
+  // Proposes a change of v2 authentication; `done` runs once it is applied (or failed).
+  void propose_auth(auth::AuthRequest change, AuthDone done);
   // Raft messages from a peer (the peer listener). `sender_peer_urls` lets a member that does
   // not know the sender yet (it joined and has not caught up) answer it.
   void receive(std::vector<raft::Message> messages, uint64_t sender,
@@ -124,6 +129,7 @@ class Member {
   store::Store& store() { return state_->store; }
   const store::Store& store() const { return state_->store; }
   const Membership& membership() const { return state_->membership; }
+  const auth::AuthState& auth() const { return state_->auth; }
   StoreStats& stats() { return state_->stats; }
   const StoreStats& stats() const { return state_->stats; }
   const MemberConfig& config() const { return config_; }
@@ -164,6 +170,7 @@ class Member {
   struct Pending {
     WriteDone done;                 // a client write
     ChangeDone change_done;         // a members API change
+    AuthDone auth_done;             // a change of users or roles
     std::function<void()> applied;  // internal entries (publish, sync) ...
     std::function<void()> failed;   // ... and what to do when they time out or are refused
     base::MonoTime deadline;

@@ -116,7 +116,7 @@ std::string event_bytes(const store::Event& e) {
 template <typename ForEachNode, typename History>
 std::string encode_snapshot(uint64_t index, ForEachNode for_each_node, const History& history,
                             uint64_t applied_index, uint64_t term, std::string_view membership,
-                            bool log_reset) {
+                            std::string_view auth, bool log_reset) {
   std::string payload;
   if (index != 0) put_varint_field(payload, 1, index);
   std::string node;  // reused: one node's bytes, framed into the payload
@@ -132,6 +132,7 @@ std::string encode_snapshot(uint64_t index, ForEachNode for_each_node, const His
   if (term != 0) put_varint_field(payload, 5, term);
   if (!membership.empty()) put_bytes_field(payload, 6, membership);
   if (log_reset) put_varint_field(payload, 7, 1);
+  if (!auth.empty()) put_bytes_field(payload, 8, auth);
   return frame(payload);
 }
 
@@ -145,15 +146,15 @@ std::string encode(const Snapshot& snapshot) {
     }
   };
   return encode_snapshot(st.index, for_each_node, st.history, snapshot.applied_index, snapshot.term,
-                         snapshot.membership, snapshot.log_reset);
+                         snapshot.membership, snapshot.auth, snapshot.log_reset);
 }
 
-EncodedSnapshot encode_store(const store::Store& store, std::string_view membership, uint64_t term,
-                             uint64_t applied_index) {
+EncodedSnapshot encode_store(const store::Store& store, std::string_view membership,
+                             std::string_view auth, uint64_t term, uint64_t applied_index) {
   auto for_each_node = [&](const auto& f) { store.visit_nodes(f); };
   return EncodedSnapshot{term, applied_index,
                          encode_snapshot(store.index(), for_each_node, store.history(),
-                                         applied_index, term, membership, false)};
+                                         applied_index, term, membership, auth, false)};
 }
 
 std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {
@@ -187,6 +188,7 @@ std::optional<Snapshot> decode(std::string_view bytes, std::string& error) {
   s.term = msg.term();
   s.applied_index = msg.applied_index();
   s.membership = msg.membership();
+  s.auth = msg.auth();
   s.log_reset = msg.log_reset();
   s.state.index = msg.index();
   for (const auto& p : msg.nodes()) {

@@ -19,6 +19,7 @@ struct Snapshot {
   uint64_t applied_index = 0;
   store::StoreState state;
   std::string membership;  // opaque to snap: the server's encoded membership
+  std::string auth;        // opaque to snap: the encoded authentication state (may be empty)
   bool log_reset = false;  // received from the leader: the log restarts here
 };
 
@@ -39,8 +40,8 @@ EncodedSnapshot encode_for_saving(const Snapshot& snapshot);
 // The same bytes as encode_for_saving() of a Snapshot holding store.export_state(), encoded
 // straight from the store's tree: no copy of the keyspace (the encoding's own memory comes in
 // large blocks, returned together).
-EncodedSnapshot encode_store(const store::Store& store, std::string_view membership, uint64_t term,
-                             uint64_t applied_index);
+EncodedSnapshot encode_store(const store::Store& store, std::string_view membership,
+                             std::string_view auth, uint64_t term, uint64_t applied_index);
 
 // Writes the snapshot into `dir` durably. Returns an error text, empty on success.
 std::string save(const std::filesystem::path& dir, const EncodedSnapshot& snapshot);

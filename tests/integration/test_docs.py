@@ -127,6 +127,18 @@ CHECKS = {
         has "$(curl http://127.0.0.1:3379/v2/members)" '"name":"m1"'
         """,
     ],
+    "auth.md": [
+        r"""
+        has "$(curl -u app:apppw http://127.0.0.1:2379/v2/keys/app/greeting)" '"value":"hello"'
+        code=$(command curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+               -X PUT http://127.0.0.1:2379/v2/keys/app/x -d value=1)
+        [ "$code" = 401 ]
+        code=$(command curl -s -o /dev/null -w '%{http_code}' --max-time 5 -u app:apppw \
+               -X PUT http://127.0.0.1:2379/v2/keys/other -d value=1)
+        [ "$code" = 401 ]
+        has "$(etcdppctl --username root:rootpw user list)" app root
+        """,
+    ],
     "etcdppctl.md": [
         r"""
         has "$(etcdppctl get /greeting)" hello

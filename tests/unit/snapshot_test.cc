@@ -32,7 +32,7 @@ class SnapshotTest : public testutil::TempDirTest {
 TEST_F(SnapshotTest, RestoredStoreIsTheSame) {
   store::Store original;
   fill(original);
-  Snapshot snap{3, 42, original.export_state(), "members"};
+  Snapshot snap{3, 42, original.export_state(), "members", "auth-state"};
   ASSERT_EQ(save(dir, snap), "");
   auto loaded = load_newest(dir);
   ASSERT_TRUE(loaded.snapshot);
@@ -43,6 +43,7 @@ TEST_F(SnapshotTest, RestoredStoreIsTheSame) {
   ASSERT_TRUE(restored.import_state(loaded.snapshot->state).ok());
   EXPECT_EQ(restored.index(), original.index());
   EXPECT_EQ(loaded.snapshot->membership, "members");
+  EXPECT_EQ(loaded.snapshot->auth, "auth-state");
   EXPECT_EQ(restored.get("/", true)->node, original.get("/", true)->node);
   EXPECT_EQ(restored.get("/_hidden", false)->node, original.get("/_hidden", false)->node);
   EXPECT_EQ(restored.next_expiration(), original.next_expiration());
@@ -61,8 +62,8 @@ TEST_F(SnapshotTest, RestoredStoreIsTheSame) {
 // large, with and without history, TTLs, hidden keys and binary values.
 TEST_F(SnapshotTest, EncodingFromTheStoreEqualsEncodingTheExportedState) {
   auto both = [](const store::Store& s, std::string membership, uint64_t term, uint64_t applied) {
-    Snapshot copy{term, applied, s.export_state(), membership};
-    EncodedSnapshot direct = encode_store(s, membership, term, applied);
+    Snapshot copy{term, applied, s.export_state(), membership, ""};
+    EncodedSnapshot direct = encode_store(s, membership, "", term, applied);
     EXPECT_EQ(direct.term, term);
     EXPECT_EQ(direct.applied_index, applied);
     EXPECT_EQ(direct.bytes, encode(copy));
@@ -88,8 +89,8 @@ TEST_F(SnapshotTest, EncodingFromTheStoreEqualsEncodingTheExportedState) {
 TEST_F(SnapshotTest, NewestValidWinsAndDamagedFilesAreReported) {
   store::Store s;
   fill(s);
-  ASSERT_EQ(save(dir, Snapshot{1, 10, s.export_state(), ""}), "");
-  ASSERT_EQ(save(dir, Snapshot{1, 20, s.export_state(), ""}), "");
+  ASSERT_EQ(save(dir, Snapshot{1, 10, s.export_state(), "", ""}), "");
+  ASSERT_EQ(save(dir, Snapshot{1, 20, s.export_state(), "", ""}), "");
   auto newest = dir / "0000000000000001-0000000000000014.snap";
   ASSERT_TRUE(fs::exists(newest));
   {
@@ -110,7 +111,7 @@ TEST_F(SnapshotTest, DecodeRejectsGarbage) {
   EXPECT_FALSE(decode("hello", error));
   EXPECT_NE(error.find("bad magic"), std::string::npos);
   store::Store s;
-  std::string bytes = encode(Snapshot{1, 1, s.export_state(), ""});
+  std::string bytes = encode(Snapshot{1, 1, s.export_state(), "", ""});
   EXPECT_FALSE(decode(bytes.substr(0, bytes.size() - 1), error));
   EXPECT_NE(error.find("truncated"), std::string::npos);
   bytes[8] = 9;

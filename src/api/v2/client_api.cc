@@ -12,6 +12,7 @@
 #include "http/headers.h"
 #include "http/message_io.h"
 #include "http/path.h"
+#include "http/tls.h"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -178,6 +179,8 @@ ClientApi::Route ClientApi::route(const http::ServerRequest& req) {
     r.kind = Route::Kind::discovery;
   } else if (under(path, "/v2/members")) {
     r.kind = Route::Kind::members;
+  } else if (under(path, "/v2/auth")) {
+    r.kind = Route::Kind::auth;
   } else {
     r.reply = answer(req, path, r.query);
     r.reply.cors_origin = r.cors;
@@ -198,13 +201,16 @@ std::optional<http::ImmediateAnswer> ClientApi::answer_now(http::ServerRequest& 
     case Route::Kind::reply:
       return http::ImmediateAnswer{serialize_reply(r.reply, r.wire), r.wire.keep_alive};
     case Route::Kind::keys: {
+      // The certificate's names are read from the connection: handle() has it.
+      if (client_cert_auth_ && member_.auth().enabled) return std::nullopt;
       std::optional<Reply> reply = keys_.answer_now(req, r.path, r.query);
       if (!reply) return std::nullopt;
       reply->cors_origin = std::move(r.cors);
       return http::ImmediateAnswer{serialize_reply(*reply, r.wire), r.wire.keep_alive};
     }
     case Route::Kind::discovery:
-    case Route::Kind::members: return std::nullopt;
+    case Route::Kind::members:
+    case Route::Kind::auth: return std::nullopt;
   }
   return std::nullopt;
 }
@@ -218,9 +224,11 @@ asio::awaitable<bool> ClientApi::handle(http::Stream& socket, http::ServerReques
     case Route::Kind::reply:
       return http::send_answer(socket, serialize_reply(r.reply, r.wire), r.wire.keep_alive);
     case Route::Kind::keys:
-      return keys_.serve(socket, req, r.path, r.query, r.wire, std::move(r.cors));
+      return keys_.serve(socket, req, r.path, r.query, r.wire, std::move(r.cors),
+                         caller_of(socket, req));
     case Route::Kind::discovery:
-    case Route::Kind::members: break;
+    case Route::Kind::members:
+    case Route::Kind::auth: break;
   }
   return answer_later(socket, req, std::move(r));
 }
@@ -231,10 +239,15 @@ asio::awaitable<bool> ClientApi::answer_later(http::Stream& socket, const http::
     r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
       discovery_.handle(req.method_string(), r.query, req[bhttp::field::host], std::move(done));
     });
+  } else if (r.kind == Route::Kind::auth) {
+    r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
+      auth_.handle(req.method_string(), r.path, caller_of(socket, req), req.body(),
+                   std::move(done));
+    });
   } else {
     r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
-      members_.handle(req.method_string(), r.path, req[bhttp::field::content_type], req.body(),
-                      std::move(done));
+      members_.handle(req.method_string(), r.path, req[bhttp::field::content_type],
+                      caller_of(socket, req), req.body(), std::move(done));
     });
   }
   r.reply.cors_origin = r.cors;
@@ -242,6 +255,14 @@ asio::awaitable<bool> ClientApi::answer_later(http::Stream& socket, const http::
   boost::system::error_code ec;
   co_await http::write_all(socket, asio::buffer(bytes), ec);
   co_return !ec && r.wire.keep_alive;
+}
+
+Caller ClientApi::caller_of(http::Stream& socket, const http::ServerRequest& req) const {
+  Caller caller{req[bhttp::field::authorization], {}};
+  if (client_cert_auth_ && socket.is_tls() && member_.auth().enabled) {
+    caller.certificate_names = http::verified_common_names(socket.tls()->native_handle());
+  }
+  return caller;
 }
 
 Reply ClientApi::answer(const http::ServerRequest& req, std::string_view path, std::string_view) {

@@ -4,6 +4,7 @@
 // answer (etcd 3.4's default
 // --cors=*), OPTIONS answered locally, non-canonical paths redirected (301), anything else
 // 404 — each with etcd's bytes.
+#include "api/v2/auth_api.h"
 #include "api/v2/discovery_service.h"
 #include "api/v2/keys_api.h"
 #include "api/v2/member_metrics.h"
@@ -38,8 +39,9 @@ class ClientApi final : public http::ConnectionHandler {
         metrics_only_(metrics_only),
         cors_origins_(allow_all_if_star(std::move(cors_origins))),
         host_whitelist_(allow_all_if_star(std::move(host_whitelist))),
-        keys_(member),
-        members_(member),
+        auth_(member),
+        keys_(member, auth_),
+        members_(member, auth_),
         discovery_(member),
         metrics_(member) {}
 
@@ -51,6 +53,10 @@ class ClientApi final : public http::ConnectionHandler {
   std::string unreadable(const boost::system::error_code& ec) override;
   bool is_long_poll(const http::ServerRequest& req) const override;
 
+  // --client-cert-auth: while v2 auth is enabled, a request without an Authorization header
+  // is the user named by its TLS client certificate's common name (etcd's rule).
+  void set_client_cert_auth(bool on) { client_cert_auth_ = on; }
+
  private:
   // Where a request goes, decided without waiting (shared by answer_now and handle).
   struct Route {
@@ -60,6 +66,7 @@ class ClientApi final : public http::ConnectionHandler {
       keys,       // /v2/keys and below: KeysApi
       discovery,  // /new: the discovery service
       members,    // /v2/members: the members API
+      auth,       // /v2/auth and below: users, roles, enable
     };
     Kind kind = Kind::reply;
     WireOptions wire;
@@ -70,6 +77,8 @@ class ClientApi final : public http::ConnectionHandler {
     std::string raw;
   };
   Route route(const http::ServerRequest& req);
+  // Who sent `req` on `socket`.
+  Caller caller_of(http::Stream& socket, const http::ServerRequest& req) const;
   // The discovery service's and the members API's answers, which wait for a callback.
   boost::asio::awaitable<bool> answer_later(http::Stream& socket, const http::ServerRequest& req,
                                             Route r);
@@ -96,6 +105,8 @@ class ClientApi final : public http::ConnectionHandler {
   bool metrics_only_;
   std::vector<std::string> cors_origins_;
   std::vector<std::string> host_whitelist_;
+  bool client_cert_auth_ = false;
+  AuthApi auth_;  // before keys_ and members_, which check access with it
   KeysApi keys_;
   MembersApi members_;
   DiscoveryService discovery_;

@@ -70,6 +70,17 @@ bool is_read(std::string_view method) { return method == "GET" || method == "HEA
 
 }  // namespace
 
+std::optional<Reply> KeysApi::refuse_access(const http::ServerRequest& req, std::string_view path,
+                                            const KeysRequest& kr, const Caller& caller) {
+  if (!member_.auth().enabled) return std::nullopt;
+  // The key as etcd checks it: the request's path after /v2/keys ("" for /v2/keys itself).
+  std::string_view key = path.substr(std::string_view("/v2/keys").size());
+  if (auth_.key_access(req.method_string(), caller, key, kr.recursive)) {
+    return std::nullopt;
+  }
+  return error_reply(store::Error{store::ErrorCode::Unauthorized, "Insufficient credentials", 0});
+}
+
 Reply KeysApi::read_reply(const KeysRequest& kr) {
   auto& stats = member_.stats();
   auto got = member_.store().get(kr.key, kr.recursive);
@@ -88,12 +99,16 @@ std::optional<Reply> KeysApi::answer_now(const http::ServerRequest& req, std::st
   auto parsed =
       parse_keys_request(method, path, query, req[bhttp::field::content_type], req.body());
   if (!parsed) return error_reply(parsed.error());
+  if (auto refused =
+          refuse_access(req, path, *parsed, Caller{req[bhttp::field::authorization], {}})) {
+    return refused;
+  }
   if (read_waits(*parsed)) return std::nullopt;
   return read_reply(*parsed);
 }
 
 KeysApi::Plan KeysApi::plan(const http::ServerRequest& req, std::string_view path,
-                            std::string_view query) {
+                            std::string_view query, const Caller& caller) {
   Plan plan;
   std::string_view method = req.method_string();
   auto content_type = req[bhttp::field::content_type];
@@ -103,6 +118,10 @@ KeysApi::Plan KeysApi::plan(const http::ServerRequest& req, std::string_view pat
     return plan;
   }
   const KeysRequest& kr = *parsed;
+  if (auto refused = refuse_access(req, path, kr, caller)) {
+    plan.reply = std::move(refused);
+    return plan;
+  }
   if (!is_read(kr.method)) {
     plan.write = to_write_request(kr, member_.clock().wall());
     plan.no_value_on_success = kr.no_value_on_success;
@@ -132,7 +151,8 @@ KeysApi::Plan KeysApi::plan(const http::ServerRequest& req, std::string_view pat
 
 asio::awaitable<bool> KeysApi::serve(http::Stream& socket, const http::ServerRequest& req,
                                      std::string_view path, std::string_view query,
-                                     const WireOptions& wire, std::string cors_origin) {
+                                     const WireOptions& wire, std::string cors_origin,
+                                     const Caller& caller) {
   // Not a coroutine itself: the request is planned now, and only what has to wait (a write,
   // a watch) gets a coroutine frame, holding just what it needs.
   auto verb = req.method();
@@ -144,7 +164,7 @@ asio::awaitable<bool> KeysApi::serve(http::Stream& socket, const http::ServerReq
     reply = text_error(405, "Method Not Allowed");
     reply.set("Allow", "HEAD,GET,PUT,POST,DELETE");
   } else {
-    Plan p = plan(req, path, query);
+    Plan p = plan(req, path, query, caller);
     if (p.watcher) return stream(socket, std::move(p.watcher), wire, std::move(cors_origin));
     if (p.write) {
       return answer_write(socket, std::move(*p.write), p.no_value_on_success, wire,

@@ -3,6 +3,7 @@
 // once durable and applied), watches streamed as etcd does (headers flushed at once, one JSON
 // line per event, the response ends after the first event unless stream=true, and a client
 // that hangs up drops its watcher at once).
+#include "api/v2/auth_api.h"
 #include "api/v2/reply.h"
 #include "http/connection.h"
 #include "server/member.h"
@@ -21,8 +22,8 @@ struct KeysRequest;
 
 class KeysApi {
  public:
-  explicit KeysApi(server::Member& member)
-      : member_(member), cluster_id_hex_(server::id_hex(member.cluster_id())) {}
+  KeysApi(server::Member& member, AuthApi& auth)
+      : member_(member), auth_(auth), cluster_id_hex_(server::id_hex(member.cluster_id())) {}
 
   // The answer to a request that needs no waiting — a plain GET or HEAD, or one that fails to
   // parse — or nullopt: writes, quorum reads and watches are for serve().
@@ -32,9 +33,11 @@ class KeysApi {
   // `cors_origin` (Reply::cors_origin) on whatever is written. Returns whether the
   // connection may carry more requests. The request is planned when this is called; `path`
   // and `query` are not used after that (`req` and `socket` must outlive the awaitable).
+  // `caller`: who sent it, for the access checks while auth is enabled.
   boost::asio::awaitable<bool> serve(http::Stream& socket, const http::ServerRequest& req,
                                      std::string_view path, std::string_view query,
-                                     const WireOptions& wire, std::string cors_origin);
+                                     const WireOptions& wire, std::string cors_origin,
+                                     const Caller& caller);
 
  private:
   // What a request needs, decided without waiting: a reply at once (reads and errors), a
@@ -45,7 +48,8 @@ class KeysApi {
     bool no_value_on_success = false;  // for the reply to `write`
     std::shared_ptr<store::Watcher> watcher;
   };
-  Plan plan(const http::ServerRequest& req, std::string_view path, std::string_view query);
+  Plan plan(const http::ServerRequest& req, std::string_view path, std::string_view query,
+            const Caller& caller);
   // A read of the local store (counted in the store statistics).
   Reply read_reply(const KeysRequest& kr);
   Reply event_reply(const store::Event& event, bool no_value_on_success);
@@ -62,7 +66,12 @@ class KeysApi {
   std::string answer_bytes(const WriteResult& result, bool no_value_on_success,
                            const WireOptions& wire, std::string cors_origin);
 
+  // The 401 of a request that may not touch its key (auth enabled), or nullopt.
+  std::optional<Reply> refuse_access(const http::ServerRequest& req, std::string_view path,
+                                     const KeysRequest& kr, const Caller& caller);
+
   server::Member& member_;
+  AuthApi& auth_;
   const std::string cluster_id_hex_;  // the cluster id never changes
 };
 

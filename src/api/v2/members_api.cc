@@ -18,13 +18,6 @@ namespace {
 constexpr std::string_view kPrefix = "/v2/members";
 
 // etcd's httptypes.HTTPError: {"message":"..."} without a newline.
-Reply http_error(unsigned status, std::string_view message) {
-  std::string body = "{\"message\":";
-  base::append_json_string(body, message);
-  body += "}";
-  return json_reply(status, std::move(body));
-}
-
 // etcd's types.NewURLs checks, with its messages.
 std::optional<std::string> check_peer_url(const std::string& text) {
   auto parsed = boost::urls::parse_uri_reference(text);
@@ -109,20 +102,22 @@ Reply MembersApi::with_cluster_id(Reply r) const {
 }
 
 void MembersApi::handle(std::string_view method, std::string_view path,
-                        std::string_view content_type, std::string_view body,
+                        std::string_view content_type, const Caller& caller, std::string_view body,
                         std::function<void(Reply)> done) {
-  auto reply = answer(method, path, content_type, body, done);
+  auto reply = answer(method, path, content_type, caller, body, done);
   if (reply) done(std::move(*reply));
 }
 
 std::optional<Reply> MembersApi::answer(std::string_view method, std::string_view path,
-                                        std::string_view content_type, std::string_view body,
+                                        std::string_view content_type, const Caller& caller,
+                                        std::string_view body,
                                         const std::function<void(Reply)>& done) {
   if (method != "GET" && method != "POST" && method != "DELETE" && method != "PUT") {
     Reply r = text_error(405, "Method Not Allowed");
     r.set("Allow", "GET,POST,DELETE,PUT");
     return r;
   }
+  if (!auth_.write_root_access(method, caller)) return AuthApi::unauthorized();
   std::string_view rest = path.substr(kPrefix.size());
   if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
   const server::Membership& ms = member_.membership();

@@ -1,5 +1,7 @@
 #include "api/v2/reply.h"
 
+#include "base/json_string.h"
+
 #include <ostream>  // boost/core/detail/string_view.hpp needs it complete
 
 #include <boost/beast/http/status.hpp>
@@ -133,6 +135,13 @@ Reply json_reply(unsigned status, std::string body) {
   r.headers.emplace_back("Content-Type", "application/json");
   r.body = std::move(body);
   return r;
+}
+
+Reply http_error(unsigned status, std::string_view message) {
+  std::string body = "{\"message\":";
+  base::append_json_string(body, message);
+  body += "}";
+  return json_reply(status, std::move(body));
 }
 
 }  // namespace etcdpp::api::v2

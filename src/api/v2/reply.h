@@ -48,5 +48,7 @@ Reply text_error(unsigned status, std::string_view text);
 Reply sniffed_text(unsigned status, std::string body);
 // A JSON body with Content-Type: application/json.
 Reply json_reply(unsigned status, std::string body);
+// etcd's httptypes.HTTPError: {"message":…} (no newline), application/json.
+Reply http_error(unsigned status, std::string_view message);
 
 }  // namespace etcdpp::api::v2

@@ -1,0 +1,73 @@
+#pragma once
+// /v2/auth on a member (etcd 3.4's v2 auth handlers: users, roles, enable), and the access
+// checks the keys and members APIs make while auth is enabled. Changes go through the log;
+// reads answer from the member's applied state.
+//
+// Who a request is (etcd 3.4's rules): the user and password of its basic Authorization
+// header (checked against the bcrypt hash, remembered once it matched: auth/credentials.h);
+// without the header and with --client-cert-auth, the first user named by a common name of
+// its verified TLS certificate chain (leaf first); otherwise the guest role.
+#include "api/v2/reply.h"
+#include "auth/credentials.h"
+#include "server/member.h"
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace etcdpp::api::v2 {
+
+// What identifies the sender of a request.
+struct Caller {
+  std::string_view authorization;  // the Authorization header, "" when absent
+  // With --client-cert-auth on a TLS connection: the common names of the client's verified
+  // certificate chain, leaf first (empty otherwise).
+  std::vector<std::string> certificate_names;
+};
+
+class AuthApi {
+ public:
+  explicit AuthApi(server::Member& member) : member_(member) {}
+
+  // `path` is /v2/auth or below it (decoded). The answer goes to `done`, exactly once, on the
+  // io thread: at once, or when a change has been applied.
+  void handle(std::string_view method, std::string_view path, const Caller& caller,
+              std::string_view body, std::function<void(Reply)> done);
+
+  // etcd's hasKeyPrefixAccess: may this request (`method`, `caller`) touch `key` (the decoded
+  // path after /v2/keys), `recursive`ly? Always true while auth is disabled.
+  bool key_access(std::string_view method, const Caller& caller, std::string_view key,
+                  bool recursive);
+  // etcd's hasWriteRootAccess: GET and HEAD always; anything else needs a root user while
+  // auth is enabled (the members API, enabling and disabling auth).
+  bool write_root_access(std::string_view method, const Caller& caller);
+
+  // etcd's 401 outside the keys API (which answers its own v2 error, code 110).
+  static Reply unauthorized();
+
+ private:
+  // The user whose password the header carries, if it matches.
+  std::optional<auth::User> authenticate(std::string_view authorization);
+  // The first existing user named by one of the certificate's common names.
+  std::optional<auth::User> certificate_user(const Caller& caller) const;
+  bool root_access(const Caller& caller);
+  std::optional<Reply> answer(std::string_view method, std::string_view path, const Caller& caller,
+                              std::string_view body, const std::function<void(Reply)>& done);
+  std::optional<Reply> users(std::string_view method, std::string_view name, std::string_view body,
+                             const std::function<void(Reply)>& done);
+  std::optional<Reply> roles(std::string_view method, std::string_view name, std::string_view body,
+                             const std::function<void(Reply)>& done);
+  Reply list_users() const;
+  Reply list_roles() const;
+  Reply enabled() const;
+  // Proposes `change` and answers `done` with `render`'s reply once it is applied.
+  void propose(auth::AuthRequest change, std::function<Reply(auth::Outcome&)> render,
+               const std::function<void(Reply)>& done);
+  Reply with_cluster_id(Reply r) const;
+
+  server::Member& member_;
+  auth::PasswordChecker passwords_;
+};
+
+}  // namespace etcdpp::api::v2
