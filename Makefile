@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build build-asan build-fuzz build-tsan test unit fuzz run bench bench-member bench-cluster bench-tls clean
+.PHONY: all deps build build-asan build-fuzz build-tsan test unit fuzz run bench bench-member bench-cluster bench-tls bench-auth clean
 
 all: build
 
@@ -65,6 +65,9 @@ bench-cluster: build
 
 bench-tls: build
 	/usr/bin/python3 bench/tls_watchers.py --etcdpp $(BUILD)/src/cmd/etcdpp
+
+bench-auth: build
+	/usr/bin/python3 bench/auth_bench.py --etcdpp $(BUILD)/src/cmd/etcdpp
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)
