@@ -123,6 +123,11 @@ std::string validate_values(const FlagValues& f) {
     if (!discovery::parse_discovery_proxy(f.get("discovery-proxy"), error)) {
       return invalid(f, "discovery-proxy", error);
     }
+    if (f.get("discovery").rfind("https://", 0) == 0) {
+      return "--discovery-proxy with an https:// discovery URL needs an HTTP CONNECT tunnel, "
+             "which etcdpp does not support yet: reach the discovery service directly, or "
+             "use an http:// discovery URL through the proxy";
+    }
   }
   if (!one_of("initial-cluster-state", {"new", "existing"})) {
     return invalid(f, "initial-cluster-state", "invalid value");

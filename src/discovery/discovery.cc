@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "http/fetch.h"
+#include "http/tls.h"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -75,6 +76,9 @@ asio::awaitable<Discovery::Answer> Discovery::request(std::string_view method,
     req.content_type = "application/x-www-form-urlencoded";
   }
   const http::Url& via = proxy_ ? *proxy_ : url_.endpoint;
+  // An https:// service is verified against the system's roots (etcd's discovery client has
+  // no TLS settings of its own either).
+  if (via.scheme == "https") req.tls = &http::default_client_tls();
   if (proxy_) {
     // An HTTP proxy takes the absolute URL and the origin's Host.
     req.target = url_.endpoint.text + std::string(path_and_query);

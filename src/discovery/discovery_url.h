@@ -16,7 +16,8 @@ struct DiscoveryUrl {
   std::string token_path;  // "/v2/keys/_etcd/registry/abc" (no trailing "/")
 };
 
-// Only http:// is spoken (etcdpp has no TLS client yet); the path must name a token.
+// http:// or https:// (verified against the system's roots, as etcd: $SSL_CERT_FILE and
+// $SSL_CERT_DIR choose others); the path must name a token.
 std::optional<DiscoveryUrl> parse_discovery_url(std::string_view text, std::string& error);
 
 // --discovery-proxy: an HTTP proxy, "http://" assumed when no scheme is given (as etcd).

@@ -359,3 +359,46 @@ def test_etcd_proxy_in_front_of_etcdpp_members_from_one_token(tmp_path, service,
     status, _, body = http("GET", members[1].client_url + "/v2/keys/via-etcd-proxy?quorum=true")
     assert status == 200 and json.loads(body)["node"]["value"] == "1"
     assert etcd_proxy.alive()
+
+
+def test_https_discovery_url(tmp_path, started):
+    """An https:// discovery URL: the service's certificate is verified against the system's
+    roots, as etcd does ($SSL_CERT_FILE names the test CA here); a service whose certificate
+    is not trusted is retried with the TLS error in the log, never used."""
+    from tls_certs import Certs
+
+    certs = Certs(str(tmp_path / "certs"))
+    service = started(EtcdppMember(tmp_path, "disc", https_port=free_port(),
+                                   extra=TIMING + ["--cert-file", certs.server_cert,
+                                                   "--key-file", certs.server_key]).start())
+    import ssl
+    ctx = ssl.create_default_context(cafile=certs.ca)
+    with urllib.request.urlopen(service.https_url + "/new?size=2", context=ctx, timeout=10) as r:
+        url = r.read().decode()
+    assert url.startswith(service.https_url + "/v2/keys/_etcd/registry/"), url
+    env_backup = os.environ.get("SSL_CERT_FILE")
+    # An untrusted service first (no SSL_CERT_FILE: the test CA is no system root). (A member
+    # waiting for discovery dies by SIGTERM, as etcd's does: stopped here, not by `started`.)
+    untrusted = discovery_member(tmp_path, "lost", url)
+    os.environ.pop("SSL_CERT_FILE", None)
+    untrusted.start(wait=False)
+    try:
+        try:
+            wait_until(lambda: "x509: certificate signed by unknown authority"
+                       in untrusted.process.output(), timeout=20, what="the TLS error logged")
+        finally:
+            untrusted.process.stop()
+        os.environ["SSL_CERT_FILE"] = certs.ca
+        members = [started(discovery_member(tmp_path, f"s{i}", url)) for i in range(2)]
+        for m in members:
+            m.start(wait=False)
+        for m in members:
+            m.wait_healthy()
+    finally:
+        if env_backup is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = env_backup
+    assert member_names(members[0].client_url) == ["s0", "s1"]
+    assert len(json.loads(urllib.request.urlopen(
+        urllib.request.Request(url), context=ctx, timeout=10).read())["node"]["nodes"]) == 2

@@ -100,8 +100,10 @@ def test_bad_flags_exit_2(tmp_path):
                           (["--proxy", "on", "--discovery-srv", "example.com",
                             "--initial-cluster", "m0=http://127.0.0.1:1"],
                            'Choose one of "initial-cluster", "discovery" or "discovery-srv"'),
-                          (["--proxy", "on", "--discovery", "https://127.0.0.1:1/t"],
-                           "speaks only http:// to a discovery service"),
+                          (["--proxy", "on", "--discovery", "ftp://127.0.0.1:1/t"],
+                           "a discovery URL is http:// or https://"),
+                          (["--proxy", "on", "--discovery", "https://127.0.0.1:1/t",
+                            "--discovery-proxy", "127.0.0.1:3128"], "HTTP CONNECT tunnel"),
                           (["--enable-pprof"], "flag -enable-pprof is not supported"),
                           (["--ca-file", "/c.pem"], "etcd 3.4 removed it: use --trusted-ca-file")]:
         r = subprocess.run([ETCDPP_BIN] + args, capture_output=True, text=True, timeout=10,

@@ -88,7 +88,12 @@ TEST(DiscoveryUrlTest, SplitsEndpointAndToken) {
   auto v6 = parse_discovery_url("http://[::1]:4001/t", error);
   ASSERT_TRUE(v6) << error;
   EXPECT_EQ(v6->endpoint.host, "::1");
-  EXPECT_FALSE(parse_discovery_url("https://disc.example/abc", error));
+  auto tls = parse_discovery_url("https://disc.example/abc", error);
+  ASSERT_TRUE(tls) << error;
+  EXPECT_EQ(tls->endpoint.text, "https://disc.example:443");
+  EXPECT_EQ(tls->endpoint.port, 443);
+  EXPECT_FALSE(parse_discovery_url("ftp://disc.example/abc", error));
+  EXPECT_FALSE(parse_discovery_proxy("https://127.0.0.1:3128", error));
   EXPECT_FALSE(parse_discovery_url("http://disc.example", error));
   EXPECT_FALSE(parse_discovery_url("nonsense", error));
   auto proxy = parse_discovery_proxy("127.0.0.1:3128", error);

@@ -244,9 +244,15 @@ TEST(FlagsTest, DiscoveryFlags) {
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("multiple discovery or bootstrap flags are set"), std::string::npos);
   // A URL etcdpp cannot use is refused at once, not after a minute of retries.
+  auto ftp = parse({"--discovery", "ftp://discovery.example/abc"});
+  EXPECT_EQ(ftp.exit_code, 2);
+  EXPECT_NE(ftp.err.find("http:// or https://"), std::string::npos);
   auto tls = parse({"--discovery", "https://discovery.example/abc"});
-  EXPECT_EQ(tls.exit_code, 2);
-  EXPECT_NE(tls.err.find("only http://"), std::string::npos);
+  EXPECT_EQ(tls.exit_code, -1) << tls.err;
+  auto tunnel = parse({"--discovery", "https://discovery.example/abc", "--discovery-proxy",
+                       "127.0.0.1:3128"});
+  EXPECT_EQ(tunnel.exit_code, 2);
+  EXPECT_NE(tunnel.err.find("CONNECT tunnel"), std::string::npos);
   auto no_token = parse({"--discovery", "http://127.0.0.1:1/"});
   EXPECT_EQ(no_token.exit_code, 2);
   EXPECT_NE(no_token.err.find("names no token"), std::string::npos);

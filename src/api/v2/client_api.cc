@@ -237,7 +237,8 @@ asio::awaitable<bool> ClientApi::answer_later(http::Stream& socket, const http::
                                               Route r) {
   if (r.kind == Route::Kind::discovery) {
     r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
-      discovery_.handle(req.method_string(), r.query, req[bhttp::field::host], std::move(done));
+      discovery_.handle(req.method_string(), r.query, req[bhttp::field::host], socket.is_tls(),
+                        std::move(done));
     });
   } else if (r.kind == Route::Kind::auth) {
     r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {

@@ -26,7 +26,7 @@ std::string new_token() {
 }  // namespace
 
 void DiscoveryService::handle(std::string_view method, std::string_view query,
-                              std::string_view host, std::function<void(Reply)> done) {
+                              std::string_view host, bool tls, std::function<void(Reply)> done) {
   if (method != "GET") {
     Reply r = text_error(405, "Method Not Allowed");
     r.set("Allow", "GET");
@@ -50,7 +50,8 @@ void DiscoveryService::handle(std::string_view method, std::string_view query,
       return;
     }
   }
-  std::string base = host.empty() ? std::string() : "http://" + std::string(host);
+  std::string base =
+      host.empty() ? std::string() : (tls ? "https://" : "http://") + std::string(host);
   if (base.empty() && !member_.config().advertise_client_urls.empty()) {
     base = member_.config().advertise_client_urls.front();
   }
