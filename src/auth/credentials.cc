@@ -44,16 +44,28 @@ bool password_matches(std::string_view hash, std::string_view password) {
          CRYPTO_memcmp(computed->data(), hash.data(), hash.size()) == 0;
 }
 
-bool PasswordChecker::matches(std::string_view hash, std::string_view password) {
+std::string PasswordChecker::key_of(std::string_view hash, std::string_view password) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(password.data()), password.size(), digest);
   std::string key(hash);
   key.push_back('\0');
   key.append(reinterpret_cast<const char*>(digest), sizeof digest);
-  if (verified_.contains(key)) return true;
-  if (!password_matches(hash, password)) return false;
+  return key;
+}
+
+bool PasswordChecker::remembered(std::string_view hash, std::string_view password) const {
+  return verified_.contains(key_of(hash, password));
+}
+
+void PasswordChecker::remember(std::string_view hash, std::string_view password) {
   if (verified_.size() >= capacity_) verified_.clear();
-  verified_.insert(std::move(key));
+  verified_.insert(key_of(hash, password));
+}
+
+bool PasswordChecker::matches(std::string_view hash, std::string_view password) {
+  if (remembered(hash, password)) return true;
+  if (!password_matches(hash, password)) return false;
+  remember(hash, password);
   return true;
 }
 

@@ -27,8 +27,14 @@ class PasswordChecker {
  public:
   explicit PasswordChecker(size_t capacity = 4096) : capacity_(capacity) {}
   bool matches(std::string_view hash, std::string_view password);
+  // Whether `password` is known to match `hash` (no bcrypt).
+  bool remembered(std::string_view hash, std::string_view password) const;
+  // Records that `password` matched `hash` (checked elsewhere, e.g. on another thread).
+  void remember(std::string_view hash, std::string_view password);
 
  private:
+  static std::string key_of(std::string_view hash, std::string_view password);
+
   size_t capacity_;
   std::unordered_set<std::string> verified_;
 };

@@ -194,7 +194,12 @@ TEST(CredentialsTest, BcryptHashesAndTheCheckerRemembersSuccessesOnly) {
   EXPECT_TRUE(
       password_matches("$2a$10$Xkh5nI9GKlWhgy9s8ttFleZUwIC23FEcdF1XjB8MfnxttdmzUhDI6", "pw"));
   PasswordChecker checker(2);
+  EXPECT_FALSE(checker.remembered(hash, "secret"));
   EXPECT_TRUE(checker.matches(hash, "secret"));
+  EXPECT_TRUE(checker.remembered(hash, "secret"));
+  checker.remember("other-hash", "x");
+  EXPECT_TRUE(checker.remembered("other-hash", "x"));
+  EXPECT_FALSE(checker.remembered("other-hash", "y"));
   EXPECT_TRUE(checker.matches(hash, "secret"));
   EXPECT_FALSE(checker.matches(hash, "wrong"));
   EXPECT_FALSE(checker.matches(hash_password("other"), "secret"));

@@ -4,6 +4,9 @@
 #include "base/json_string.h"
 #include "base/log.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
 
 namespace etcdpp::api::v2 {
@@ -33,15 +36,48 @@ Reply AuthApi::with_cluster_id(Reply r) const {
   return r;
 }
 
-std::optional<auth::User> AuthApi::authenticate(std::string_view authorization) {
+bool AuthApi::needs_password_check(const Caller& caller) const {
+  if (!member_.auth().enabled || caller.authorization.empty()) return false;
+  auto credentials = auth::parse_basic_auth(caller.authorization);
+  if (!credentials) return false;
+  auto user = member_.auth().user(credentials->first);
+  return user && !passwords_.remembered(user->password_hash, credentials->second);
+}
+
+boost::asio::awaitable<std::string> AuthApi::check_password(std::string_view authorization) {
   auto credentials = auth::parse_basic_auth(authorization);
+  auto user = credentials ? member_.auth().user(credentials->first) : std::nullopt;
+  if (!user) co_return std::string();
+  std::string hash = user->password_hash;
+  std::string password = credentials->second;
+  if (checks_waiting_ >= kMaxPasswordChecksWaiting) {
+    ETCDPP_LOG_WARN("auth: {} password checks are waiting; refusing user {} without a check",
+                    checks_waiting_, credentials->first);
+    co_return hash;
+  }
+  if (!checker_) checker_ = std::make_unique<boost::asio::thread_pool>(1);
+  ++checks_waiting_;
+  // On the checker thread: copies only. The answer resumes this coroutine on the event loop.
+  auto check = [hash, password]() -> boost::asio::awaitable<bool> {
+    co_return auth::password_matches(hash, password);
+  };
+  bool matched = co_await boost::asio::co_spawn(checker_->get_executor(), std::move(check),
+                                                boost::asio::use_awaitable);
+  --checks_waiting_;
+  if (matched) passwords_.remember(hash, password);
+  co_return matched ? std::string() : hash;
+}
+
+std::optional<auth::User> AuthApi::authenticate(const Caller& caller) {
+  auto credentials = auth::parse_basic_auth(caller.authorization);
   if (!credentials) {
     ETCDPP_LOG_WARN("auth: malformed basic auth encoding");
     return std::nullopt;
   }
   auto user = member_.auth().user(credentials->first);
   if (!user) return std::nullopt;
-  if (!passwords_.matches(user->password_hash, credentials->second)) {
+  bool rejected = !caller.rejected_hash.empty() && caller.rejected_hash == user->password_hash;
+  if (rejected || !passwords_.matches(user->password_hash, credentials->second)) {
     ETCDPP_LOG_WARN("auth: incorrect password for user: {}", credentials->first);
     return std::nullopt;
   }
@@ -59,7 +95,7 @@ bool AuthApi::root_access(const Caller& caller) {
   if (!member_.auth().enabled) return true;
   auto user = caller.authorization.empty() && !caller.certificate_names.empty()
                   ? certificate_user(caller)
-                  : authenticate(caller.authorization);
+                  : authenticate(caller);
   if (!user) return false;
   return user->roles &&
          std::find(user->roles->begin(), user->roles->end(), auth::kRootRole) != user->roles->end();
@@ -83,7 +119,7 @@ bool AuthApi::key_access(std::string_view method, const Caller& caller, std::str
       return guest && guest->allows(key, write, false);
     }
   } else {
-    user = authenticate(caller.authorization);
+    user = authenticate(caller);
   }
   if (!user || !user->roles) return false;
   for (const auto& name : *user->roles) {

@@ -11,7 +11,11 @@
 #include "auth/credentials.h"
 #include "server/member.h"
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +28,9 @@ struct Caller {
   // With --client-cert-auth on a TLS connection: the common names of the client's verified
   // certificate chain, leaf first (empty otherwise).
   std::vector<std::string> certificate_names;
+  // The stored hash this request's password was found not to match (checked off the event
+  // loop: AuthApi::check_password), so it is not checked again.
+  std::string rejected_hash;
 };
 
 class AuthApi {
@@ -46,9 +53,20 @@ class AuthApi {
   // etcd's 401 outside the keys API (which answers its own v2 error, code 110).
   static Reply unauthorized();
 
+  // Whether the request's password has to be checked with bcrypt (about 50 ms) before it can
+  // be answered: auth is enabled and it carries basic credentials of an existing user that
+  // have not matched before. Such a request is checked with check_password() first, so the
+  // event loop never runs bcrypt.
+  bool needs_password_check(const Caller& caller) const;
+  // Checks the password of `authorization` on the checker thread and remembers it when it
+  // matches; returns the hash it did not match ("" when it matched). When too many checks
+  // are waiting already, the password counts as wrong (a flood of guesses cannot queue work
+  // without bound).
+  boost::asio::awaitable<std::string> check_password(std::string_view authorization);
+
  private:
-  // The user whose password the header carries, if it matches.
-  std::optional<auth::User> authenticate(std::string_view authorization);
+  // The user whose password the Authorization header carries, if it matches.
+  std::optional<auth::User> authenticate(const Caller& caller);
   // The first existing user named by one of the certificate's common names.
   std::optional<auth::User> certificate_user(const Caller& caller) const;
   bool root_access(const Caller& caller);
@@ -66,8 +84,12 @@ class AuthApi {
                const std::function<void(Reply)>& done);
   Reply with_cluster_id(Reply r) const;
 
+  static constexpr size_t kMaxPasswordChecksWaiting = 256;
+
   server::Member& member_;
   auth::PasswordChecker passwords_;
+  std::unique_ptr<boost::asio::thread_pool> checker_;  // made at the first check
+  size_t checks_waiting_ = 0;
 };
 
 }  // namespace etcdpp::api::v2

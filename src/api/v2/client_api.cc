@@ -201,8 +201,12 @@ std::optional<http::ImmediateAnswer> ClientApi::answer_now(http::ServerRequest& 
     case Route::Kind::reply:
       return http::ImmediateAnswer{serialize_reply(r.reply, r.wire), r.wire.keep_alive};
     case Route::Kind::keys: {
-      // The certificate's names are read from the connection: handle() has it.
+      // The certificate's names are read from the connection, and a password not seen before
+      // is checked off the event loop: handle() does both.
       if (client_cert_auth_ && member_.auth().enabled) return std::nullopt;
+      if (auth_.needs_password_check(Caller{req[bhttp::field::authorization], {}, {}})) {
+        return std::nullopt;
+      }
       std::optional<Reply> reply = keys_.answer_now(req, r.path, r.query);
       if (!reply) return std::nullopt;
       reply->cors_origin = std::move(r.cors);
@@ -224,17 +228,32 @@ asio::awaitable<bool> ClientApi::handle(http::Stream& socket, http::ServerReques
     case Route::Kind::reply:
       return http::send_answer(socket, serialize_reply(r.reply, r.wire), r.wire.keep_alive);
     case Route::Kind::keys:
-      return keys_.serve(socket, req, r.path, r.query, r.wire, std::move(r.cors),
-                         caller_of(socket, req));
-    case Route::Kind::discovery:
     case Route::Kind::members:
-    case Route::Kind::auth: break;
+    case Route::Kind::auth: {
+      Caller caller = caller_of(socket, req);
+      if (auth_.needs_password_check(caller)) {
+        return after_password_check(socket, req, std::move(r), std::move(caller));
+      }
+      if (r.kind != Route::Kind::keys) return answer_later(socket, req, std::move(r), caller);
+      return keys_.serve(socket, req, r.path, r.query, r.wire, std::move(r.cors), caller);
+    }
+    case Route::Kind::discovery: break;
   }
-  return answer_later(socket, req, std::move(r));
+  return answer_later(socket, req, std::move(r), Caller{});
+}
+
+asio::awaitable<bool> ClientApi::after_password_check(http::Stream& socket,
+                                                      const http::ServerRequest& req, Route r,
+                                                      Caller caller) {
+  caller.rejected_hash = co_await auth_.check_password(caller.authorization);
+  if (r.kind != Route::Kind::keys) {
+    co_return co_await answer_later(socket, req, std::move(r), std::move(caller));
+  }
+  co_return co_await keys_.serve(socket, req, r.path, r.query, r.wire, std::move(r.cors), caller);
 }
 
 asio::awaitable<bool> ClientApi::answer_later(http::Stream& socket, const http::ServerRequest& req,
-                                              Route r) {
+                                              Route r, Caller caller) {
   if (r.kind == Route::Kind::discovery) {
     r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
       discovery_.handle(req.method_string(), r.query, req[bhttp::field::host], socket.is_tls(),
@@ -242,13 +261,12 @@ asio::awaitable<bool> ClientApi::answer_later(http::Stream& socket, const http::
     });
   } else if (r.kind == Route::Kind::auth) {
     r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
-      auth_.handle(req.method_string(), r.path, caller_of(socket, req), req.body(),
-                   std::move(done));
+      auth_.handle(req.method_string(), r.path, caller, req.body(), std::move(done));
     });
   } else {
     r.reply = co_await await_callback<Reply>([&](std::function<void(Reply)> done) {
-      members_.handle(req.method_string(), r.path, req[bhttp::field::content_type],
-                      caller_of(socket, req), req.body(), std::move(done));
+      members_.handle(req.method_string(), r.path, req[bhttp::field::content_type], caller,
+                      req.body(), std::move(done));
     });
   }
   r.reply.cors_origin = r.cors;
@@ -259,7 +277,7 @@ asio::awaitable<bool> ClientApi::answer_later(http::Stream& socket, const http::
 }
 
 Caller ClientApi::caller_of(http::Stream& socket, const http::ServerRequest& req) const {
-  Caller caller{req[bhttp::field::authorization], {}};
+  Caller caller{req[bhttp::field::authorization], {}, {}};
   if (client_cert_auth_ && socket.is_tls() && member_.auth().enabled) {
     caller.certificate_names = http::verified_common_names(socket.tls()->native_handle());
   }

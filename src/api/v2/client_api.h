@@ -79,9 +79,14 @@ class ClientApi final : public http::ConnectionHandler {
   Route route(const http::ServerRequest& req);
   // Who sent `req` on `socket`.
   Caller caller_of(http::Stream& socket, const http::ServerRequest& req) const;
-  // The discovery service's and the members API's answers, which wait for a callback.
+  // The discovery service's, the members API's and the auth API's answers, which wait for a
+  // callback.
   boost::asio::awaitable<bool> answer_later(http::Stream& socket, const http::ServerRequest& req,
-                                            Route r);
+                                            Route r, Caller caller);
+  // Checks the caller's password off the event loop (AuthApi::check_password), then answers.
+  boost::asio::awaitable<bool> after_password_check(http::Stream& socket,
+                                                    const http::ServerRequest& req, Route r,
+                                                    Caller caller);
   // The answer to everything but /v2/keys.
   Reply answer(const http::ServerRequest& req, std::string_view path, std::string_view query);
   Reply stats_self() const;

@@ -100,7 +100,7 @@ std::optional<Reply> KeysApi::answer_now(const http::ServerRequest& req, std::st
       parse_keys_request(method, path, query, req[bhttp::field::content_type], req.body());
   if (!parsed) return error_reply(parsed.error());
   if (auto refused =
-          refuse_access(req, path, *parsed, Caller{req[bhttp::field::authorization], {}})) {
+          refuse_access(req, path, *parsed, Caller{req[bhttp::field::authorization], {}, {}})) {
     return refused;
   }
   if (read_waits(*parsed)) return std::nullopt;
