@@ -20,10 +20,11 @@ build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DETCDPP_SANITIZE=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# ThreadSanitizer build of the threaded parts: the member (event loop + log thread).
+# ThreadSanitizer build of the threaded parts: the member (event loop, log thread, and the
+# password checker thread of v2 auth).
 build-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DETCDPP_TSAN=ON
-	cmake --build $(TSAN_BUILD) -j $(JOBS) --target etcdpp unit_tests
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target etcdpp etcdppctl unit_tests
 
 # libFuzzer targets, built with clang (fuzz/).
 build-fuzz: deps
@@ -40,7 +41,7 @@ build-fuzz: deps
 # in the optimised build).
 test: build build-asan build-fuzz build-tsan
 	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
-	ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '^(LogThreadTest|MemberTest|integration\.test_member$$|integration\.test_cluster$$)'
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -R '^(LogThreadTest|MemberTest|integration\.test_member$$|integration\.test_cluster$$|integration\.test_auth$$)'
 
 	ETCDPP_SIM_SECONDS=4 ctest --test-dir $(ASAN_BUILD) --output-on-failure
 	ETCDPP_SIM_SECONDS=20 ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
