@@ -234,16 +234,21 @@ std::string sub_app_commands(const SubApp& app) {
   return option_lines(rows);
 }
 
+// The NAME and USAGE lines of a sub-app's pages; `usage` follows "<program> <command>".
+std::string sub_app_head(const SubApp& app, std::string_view usage) {
+  std::string name = std::string(kProgram) + " " + std::string(app.name);
+  return "NAME:\n   " + name + " - " + std::string(app.summary) + "\n\nUSAGE:\n   " + name +
+         std::string(usage) + "\n";
+}
+
 }  // namespace
 
 bool is_sub_app(const std::string& command) { return find_sub_app(command) != nullptr; }
 
 std::optional<std::string> command_help(const std::string& command) {
   if (const SubApp* app = find_sub_app(command)) {
-    return "NAME:\n   " + std::string(kProgram) + " " + command + " - " +
-           std::string(app->summary) + "\n\nUSAGE:\n   " + kProgram + " " + command +
-           " command [command options] [arguments...]\n\nCOMMANDS:\n" + sub_app_commands(*app) +
-           "\nOPTIONS:\n   --help, -h  show help\n   \n";
+    return sub_app_head(*app, " command [command options] [arguments...]") + "\nCOMMANDS:\n" +
+           sub_app_commands(*app) + "\nOPTIONS:\n   --help, -h  show help\n   \n";
   }
   for (const auto& page : pages()) {
     if (page.name == command) return render(page, std::string(kProgram) + " ");
@@ -253,9 +258,7 @@ std::optional<std::string> command_help(const std::string& command) {
 
 std::optional<std::string> help_topic(const std::string& command) {
   if (const SubApp* app = find_sub_app(command)) {
-    return "NAME:\n   " + std::string(kProgram) + " " + command + " - " +
-           std::string(app->summary) + "\n\nUSAGE:\n   " + kProgram + " " + command +
-           " [arguments...]\n";
+    return sub_app_head(*app, " [arguments...]");
   }
   return command_help(command);
 }
@@ -263,11 +266,9 @@ std::optional<std::string> help_topic(const std::string& command) {
 std::string sub_app_help(const std::string& command) {
   const SubApp* app = find_sub_app(command);
   if (!app) return {};
-  return "NAME:\n   " + std::string(kProgram) + " " + command + " - " + std::string(app->summary) +
-         "\n\nUSAGE:\n   " + kProgram + " " + command +
-         " [global options] command [command options] [arguments...]\n\nVERSION:\n   "
-         "3.4.23\n\nCOMMANDS:\n" +
-         sub_app_commands(*app) + "\nGLOBAL OPTIONS:\n   --help, -h  show help\n";
+  return sub_app_head(*app, " [global options] command [command options] [arguments...]") +
+         "\nVERSION:\n   3.4.23\n\nCOMMANDS:\n" + sub_app_commands(*app) +
+         "\nGLOBAL OPTIONS:\n   --help, -h  show help\n";
 }
 
 std::optional<std::string> subcommand_help(const std::string& command, const std::string& sub) {

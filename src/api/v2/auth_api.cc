@@ -36,12 +36,15 @@ Reply AuthApi::with_cluster_id(Reply r) const {
   return r;
 }
 
-bool AuthApi::needs_password_check(const Caller& caller) const {
+bool AuthApi::needs_password_check(Caller& caller) const {
   if (!member_.auth().enabled || caller.authorization.empty()) return false;
   auto credentials = auth::parse_basic_auth(caller.authorization);
   if (!credentials) return false;
   auto user = member_.auth().user(credentials->first);
-  return user && !passwords_.remembered(user->password_hash, credentials->second);
+  if (!user) return false;
+  if (!passwords_.remembered(user->password_hash, credentials->second)) return true;
+  caller.matched_hash = user->password_hash;
+  return false;
 }
 
 boost::asio::awaitable<std::string> AuthApi::check_password(std::string_view authorization) {
@@ -76,8 +79,10 @@ std::optional<auth::User> AuthApi::authenticate(const Caller& caller) {
   }
   auto user = member_.auth().user(credentials->first);
   if (!user) return std::nullopt;
-  bool rejected = !caller.rejected_hash.empty() && caller.rejected_hash == user->password_hash;
-  if (rejected || !passwords_.matches(user->password_hash, credentials->second)) {
+  const std::string& hash = user->password_hash;
+  if (!caller.matched_hash.empty() && caller.matched_hash == hash) return user;
+  bool rejected = !caller.rejected_hash.empty() && caller.rejected_hash == hash;
+  if (rejected || !passwords_.matches(hash, credentials->second)) {
     ETCDPP_LOG_WARN("auth: incorrect password for user: {}", credentials->first);
     return std::nullopt;
   }

@@ -28,8 +28,10 @@ struct Caller {
   // With --client-cert-auth on a TLS connection: the common names of the client's verified
   // certificate chain, leaf first (empty otherwise).
   std::vector<std::string> certificate_names;
-  // The stored hash this request's password was found not to match (checked off the event
-  // loop: AuthApi::check_password), so it is not checked again.
+  // The stored hash this request's password is already known to match
+  // (needs_password_check) or not to match (check_password, off the event loop), so the
+  // access checks do not look it up again.
+  std::string matched_hash;
   std::string rejected_hash;
 };
 
@@ -56,8 +58,8 @@ class AuthApi {
   // Whether the request's password has to be checked with bcrypt (about 50 ms) before it can
   // be answered: auth is enabled and it carries basic credentials of an existing user that
   // have not matched before. Such a request is checked with check_password() first, so the
-  // event loop never runs bcrypt.
-  bool needs_password_check(const Caller& caller) const;
+  // event loop never runs bcrypt. A password remembered as matching is noted in `caller`.
+  bool needs_password_check(Caller& caller) const;
   // Checks the password of `authorization` on the checker thread and remembers it when it
   // matches; returns the hash it did not match ("" when it matched). When too many checks
   // are waiting already, the password counts as wrong (a flood of guesses cannot queue work

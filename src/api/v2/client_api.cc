@@ -204,10 +204,9 @@ std::optional<http::ImmediateAnswer> ClientApi::answer_now(http::ServerRequest& 
       // The certificate's names are read from the connection, and a password not seen before
       // is checked off the event loop: handle() does both.
       if (client_cert_auth_ && member_.auth().enabled) return std::nullopt;
-      if (auth_.needs_password_check(Caller{req[bhttp::field::authorization], {}, {}})) {
-        return std::nullopt;
-      }
-      std::optional<Reply> reply = keys_.answer_now(req, r.path, r.query);
+      Caller caller{req[bhttp::field::authorization], {}, {}, {}};
+      if (auth_.needs_password_check(caller)) return std::nullopt;
+      std::optional<Reply> reply = keys_.answer_now(req, r.path, r.query, caller);
       if (!reply) return std::nullopt;
       reply->cors_origin = std::move(r.cors);
       return http::ImmediateAnswer{serialize_reply(*reply, r.wire), r.wire.keep_alive};
@@ -277,7 +276,7 @@ asio::awaitable<bool> ClientApi::answer_later(http::Stream& socket, const http::
 }
 
 Caller ClientApi::caller_of(http::Stream& socket, const http::ServerRequest& req) const {
-  Caller caller{req[bhttp::field::authorization], {}, {}};
+  Caller caller{req[bhttp::field::authorization], {}, {}, {}};
   if (client_cert_auth_ && socket.is_tls() && member_.auth().enabled) {
     caller.certificate_names = http::verified_common_names(socket.tls()->native_handle());
   }

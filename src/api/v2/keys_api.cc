@@ -93,16 +93,13 @@ Reply KeysApi::read_reply(const KeysRequest& kr) {
 }
 
 std::optional<Reply> KeysApi::answer_now(const http::ServerRequest& req, std::string_view path,
-                                         std::string_view query) {
+                                         std::string_view query, const Caller& caller) {
   std::string_view method = req.method_string();
   if (!is_read(method)) return std::nullopt;
   auto parsed =
       parse_keys_request(method, path, query, req[bhttp::field::content_type], req.body());
   if (!parsed) return error_reply(parsed.error());
-  if (auto refused =
-          refuse_access(req, path, *parsed, Caller{req[bhttp::field::authorization], {}, {}})) {
-    return refused;
-  }
+  if (auto refused = refuse_access(req, path, *parsed, caller)) return refused;
   if (read_waits(*parsed)) return std::nullopt;
   return read_reply(*parsed);
 }

@@ -28,7 +28,7 @@ class KeysApi {
   // The answer to a request that needs no waiting — a plain GET or HEAD, or one that fails to
   // parse — or nullopt: writes, quorum reads and watches are for serve().
   std::optional<Reply> answer_now(const http::ServerRequest& req, std::string_view path,
-                                  std::string_view query);
+                                  std::string_view query, const Caller& caller);
   // Answers a request whose (decoded) path is /v2/keys or below it, with CORS headers for
   // `cors_origin` (Reply::cors_origin) on whatever is written. Returns whether the
   // connection may carry more requests. The request is planned when this is called; `path`
